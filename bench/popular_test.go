@@ -1,0 +1,116 @@
+package bench
+
+import (
+	"context"
+	"slices"
+	"testing"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/rankflow/rankflow/internal/redistest"
+	"github.com/rankflow/rankflow/middleware"
+	"github.com/rankflow/rankflow/rank"
+	"github.com/rankflow/rankflow/stage"
+	"github.com/rankflow/rankflow/store"
+	"github.com/rankflow/rankflow/store/cache"
+	"github.com/rankflow/rankflow/store/memory"
+	"github.com/rankflow/rankflow/store/redis"
+)
+
+func TestMain(m *testing.M) { redistest.Main(m) }
+
+func memoryStore(t testing.TB, c *Corpus) *memory.Store {
+	m := memory.New()
+	if err := c.Load(context.Background(), m); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func redisStore(t testing.TB, c *Corpus) *redis.Store {
+	target := redistest.Single(t)
+	s := redis.New(target.Client, redis.Options{Prefix: target.Prefix})
+	if err := c.Load(context.Background(), s); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func yamlStage(t testing.TB, s store.Store, layout string) stage.Stage {
+	st, err := FromYAML(s, layout, prometheus.NewRegistry(), new(middleware.KillList))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+// TestYAMLMatchesHandWritten proves the YAML pipeline on each store does
+// the same work as HandWritten: the same posts, order and scores.
+func TestYAMLMatchesHandWritten(t *testing.T) {
+	c := NewCorpus(1, perList)
+	want := HandWritten(c, c.Request(25))
+	tests := []struct {
+		name  string
+		store store.Store
+	}{
+		{"memory", memoryStore(t, c)},
+		{"redis", redisStore(t, c)},
+		{"redis+cache", cache.New(redisStore(t, c), cache.Options{})},
+	}
+	for _, tt := range tests {
+		for _, layout := range Layouts {
+			t.Run(tt.name+"/"+layout, func(t *testing.T) {
+				got, err := yamlStage(t, tt.store, layout).Rank(context.Background(), StoreRequest(25))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !slices.Equal(rank.IDs(got.Candidates), rank.IDs(want.Candidates)) {
+					t.Fatalf("ids\n%v\nwant\n%v", rank.IDs(got.Candidates), rank.IDs(want.Candidates))
+				}
+				for i := range want.Candidates {
+					if got.Candidates[i].Score != want.Candidates[i].Score {
+						t.Errorf("candidate %d score %v, want %v", i, got.Candidates[i].Score, want.Candidates[i].Score)
+					}
+				}
+			})
+		}
+	}
+}
+
+func benchStage(b *testing.B, s stage.Stage) {
+	b.ReportAllocs()
+	for b.Loop() {
+		resp, err := s.Rank(context.Background(), StoreRequest(25))
+		if err != nil {
+			b.Fatal(err)
+		}
+		resp.Release()
+	}
+}
+
+// BenchmarkPopularFeed runs the popular feed end to end in-process, built
+// from YAML, on each store, beside the hand-written function.
+func BenchmarkPopularFeed(b *testing.B) {
+	c := NewCorpus(1, perList)
+	b.Run("impl=hand", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			HandWritten(c, c.Request(25)).Release()
+		}
+	})
+	mem, red := memoryStore(b, c), redisStore(b, c)
+	for _, layout := range Layouts {
+		name := "layout=lists"
+		if layout == "popular_snapshot" {
+			name = "layout=snapshot"
+		}
+		b.Run(name+"/store=memory", func(b *testing.B) { benchStage(b, yamlStage(b, mem, layout)) })
+		b.Run(name+"/store=redis", func(b *testing.B) { benchStage(b, yamlStage(b, red, layout)) })
+		b.Run(name+"/store=redis+cache", func(b *testing.B) {
+			s := yamlStage(b, cache.New(red, cache.Options{}), layout)
+			if _, err := s.Rank(context.Background(), StoreRequest(25)); err != nil { // warm the cache
+				b.Fatal(err)
+			}
+			benchStage(b, s)
+		})
+	}
+}

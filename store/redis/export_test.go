@@ -1,0 +1,4 @@
+package redis
+
+// Slot exports slot for tests.
+var Slot = slot
