@@ -119,10 +119,11 @@ func (e *Entity) Features() iter.Seq2[string, Value] {
 			return
 		}
 		for i, k := range e.base.schema.names {
-			if _, shadowed := e.features[k]; shadowed || !e.base.vals[i].IsValid() {
+			v := e.base.At(i)
+			if _, shadowed := e.features[k]; shadowed || !v.IsValid() {
 				continue
 			}
-			if !yield(k, e.base.vals[i]) {
+			if !yield(k, v) {
 				return
 			}
 		}
@@ -177,8 +178,8 @@ func (e *Entity) BorrowRecord(r *Record) {
 	}
 	e.own(r.Len())
 	for i, k := range r.schema.names {
-		if !e.Has(k) && r.vals[i].IsValid() {
-			e.features[k] = r.vals[i]
+		if v := r.At(i); !e.Has(k) && v.IsValid() {
+			e.features[k] = v
 		}
 	}
 }

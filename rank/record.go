@@ -1,6 +1,8 @@
 package rank
 
 import (
+	"errors"
+	"fmt"
 	"maps"
 	"slices"
 	"strings"
@@ -73,10 +75,73 @@ func (s *Schema) Index(name string) (int, bool) {
 }
 
 // Record is an immutable set of features laid out by a Schema: what stores
-// return, shared by every candidate that borrows it.
+// return, shared by every candidate that borrows it. A record holds its
+// values either as Values (NewRecord, NewRecords, RecordOf) or packed
+// without pointers (NewPackedRecords).
 type Record struct {
 	schema *Schema
 	vals   []Value
+	packed *packed // when not nil, the values are packed[row:row+len(names)]
+	row    int
+}
+
+// packed is the pointer-free storage of records decoded from one buffer:
+// the garbage collector does not scan it, and filling it costs no write
+// barriers, which is most of what decoding a large batch costs otherwise.
+type packed struct {
+	text  string   // the strings' bytes
+	kinds []Kind   // per value; Invalid for a missing one
+	words []uint64 // per value: see NewPackedRecords
+}
+
+func (p *packed) at(j int) Value {
+	k, w := p.kinds[j], p.words[j]
+	if k == String {
+		off := int(w >> 32)
+		return StringValue(p.text[off : off+int(uint32(w))])
+	}
+	return Value{kind: k, num: w}
+}
+
+// PackString returns the word of a string value for NewPackedRecords: the
+// string that is text[off:off+n].
+func PackString(off, n int) uint64 { return uint64(off)<<32 | uint64(uint32(n)) }
+
+// NewPackedRecords returns the records of a batch laid out by s whose
+// values are all ints, floats, bools or strings, in one allocation and
+// without a Value per feature: how a store decodes a large batch, such as a
+// snapshot, cheaply. For k names, value j of record i is kinds[i*k+j] with
+// words[i*k+j]: the int, the float's IEEE 754 bits, 1 or 0 for a bool, or
+// PackString of the string's place in text; Invalid marks a missing value.
+// The records keep text, kinds and words: do not modify them. A length that
+// is not a multiple of k, another kind, or a string outside text is an
+// error.
+func NewPackedRecords(s *Schema, text string, kinds []Kind, words []uint64) ([]Record, error) {
+	k := len(s.names)
+	switch {
+	case k == 0:
+		return nil, errors.New("rank: packed records need a schema with names")
+	case len(kinds) != len(words) || len(kinds)%k != 0:
+		return nil, fmt.Errorf("rank: %d kinds and %d words do not make records of %d values", len(kinds), len(words), k)
+	}
+	for i, kind := range kinds {
+		switch kind {
+		case Invalid, Int, Float, Bool:
+		case String:
+			w := words[i]
+			if off, n := w>>32, uint64(uint32(w)); off > uint64(len(text)) || n > uint64(len(text))-off {
+				return nil, fmt.Errorf("rank: packed value %d: string at %d+%d is outside the text (%d bytes)", i, off, n, len(text))
+			}
+		default:
+			return nil, fmt.Errorf("rank: packed value %d: cannot pack a %s", i, kind)
+		}
+	}
+	p := &packed{text: text, kinds: kinds, words: words}
+	recs := make([]Record, len(kinds)/k)
+	for i := range recs {
+		recs[i] = Record{schema: s, packed: p, row: i * k}
+	}
+	return recs, nil
 }
 
 // NewRecord returns the record of vals laid out by s; len(vals) must be the
@@ -127,11 +192,27 @@ func (r *Record) Len() int {
 	if r == nil {
 		return 0
 	}
+	if r.packed != nil {
+		return len(r.schema.names)
+	}
 	return len(r.vals)
 }
 
-// At returns the feature at position i of the schema.
-func (r *Record) At(i int) Value { return r.vals[i] }
+// At returns the feature at position i of the schema. It panics if i is
+// out of range, as indexing a slice does.
+func (r *Record) At(i int) Value {
+	if r.packed == nil {
+		return r.vals[i]
+	}
+	return r.packedAt(i)
+}
+
+func (r *Record) packedAt(i int) Value {
+	if uint(i) >= uint(len(r.schema.names)) {
+		panic(fmt.Sprintf("rank: Record.At(%d) of a record of %d features", i, len(r.schema.names)))
+	}
+	return r.packed.at(r.row + i)
+}
 
 // Get returns the named feature. A nil Record has none.
 func (r *Record) Get(name string) (Value, bool) {
@@ -142,7 +223,7 @@ func (r *Record) Get(name string) (Value, bool) {
 	if !ok {
 		return Value{}, false
 	}
-	v := r.vals[i]
+	v := r.At(i)
 	return v, v.IsValid()
 }
 
@@ -153,8 +234,8 @@ func (r *Record) Map() map[string]Value {
 		return m
 	}
 	for i, n := range r.schema.names {
-		if r.vals[i].IsValid() {
-			m[n] = r.vals[i]
+		if v := r.At(i); v.IsValid() {
+			m[n] = v
 		}
 	}
 	return m
@@ -200,7 +281,7 @@ func (r *Resolver) Value(e *Entity, i int) (Value, bool) {
 	if j < 0 {
 		return Value{}, false
 	}
-	v := b.vals[j]
+	v := b.At(j)
 	return v, v.IsValid()
 }
 

@@ -1,7 +1,9 @@
 package rank_test
 
 import (
+	"math"
 	"slices"
+	"strings"
 	"testing"
 	"unsafe"
 
@@ -139,5 +141,90 @@ func TestInternSchemaKeepsNamesWithZeroBytesApart(t *testing.T) {
 	r := rank.NewRecord(b, []rank.Value{rank.IntValue(1), rank.IntValue(2)})
 	if v, _ := r.Get("b"); !v.Equal(rank.IntValue(2)) {
 		t.Fatalf("Get(b) = %v", v)
+	}
+}
+
+func TestPackedRecords(t *testing.T) {
+	s := rank.InternSchema([]string{"author", "ctr", "nsfw", "upvotes"})
+	text := "alicebob"
+	kinds := []rank.Kind{
+		rank.String, rank.Float, rank.Bool, rank.Int,
+		rank.String, rank.Invalid, rank.Bool, rank.Int,
+	}
+	words := []uint64{
+		rank.PackString(0, 5), math.Float64bits(0.25), 1, uint64(0xffffffffffffffff), // upvotes -1
+		rank.PackString(5, 3), 0, 0, 7,
+	}
+	recs, err := rank.NewPackedRecords(s, text, kinds, words)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []map[string]rank.Value{
+		{"author": rank.StringValue("alice"), "ctr": rank.FloatValue(0.25), "nsfw": rank.BoolValue(true), "upvotes": rank.IntValue(-1)},
+		{"author": rank.StringValue("bob"), "nsfw": rank.BoolValue(false), "upvotes": rank.IntValue(7)},
+	}
+	if len(recs) != len(want) {
+		t.Fatalf("%d records, want %d", len(recs), len(want))
+	}
+	for i := range recs {
+		r := &recs[i]
+		if r.Len() != 4 || r.Schema() != s {
+			t.Errorf("record %d: %d features of schema %v", i, r.Len(), r.Schema().Names())
+		}
+		got := r.Map()
+		if len(got) != len(want[i]) {
+			t.Errorf("record %d = %v, want %v", i, got, want[i])
+		}
+		for n, v := range want[i] {
+			if g, ok := r.Get(n); !ok || !g.Equal(v) {
+				t.Errorf("record %d: %s = %v, %v; want %v", i, n, g, ok, v)
+			}
+		}
+		e := rank.NewEntity("p")
+		e.BorrowRecord(r)
+		res := rank.NewResolver("upvotes", "ctr")
+		wantUp, _ := want[i]["upvotes"].AsInt()
+		if v, ok := res.Float(e, 0); !ok || v != float64(wantUp) {
+			t.Errorf("record %d: resolver upvotes = %v, %v", i, v, ok)
+		}
+		if _, ok := res.Float(e, 1); ok != (i == 0) {
+			t.Errorf("record %d: resolver found ctr = %v", i, ok)
+		}
+	}
+	if _, ok := recs[1].Get("ctr"); ok {
+		t.Error("an Invalid packed value reads as present")
+	}
+	defer func() {
+		if recover() == nil {
+			t.Error("At past the schema did not panic")
+		}
+	}()
+	recs[0].At(4) // would read the next record's first value
+}
+
+func TestPackedRecordsErrors(t *testing.T) {
+	s := rank.InternSchema([]string{"a", "b"})
+	tests := []struct {
+		name   string
+		schema *rank.Schema
+		kinds  []rank.Kind
+		words  []uint64
+		want   string
+	}{
+		{"no names", rank.InternSchema(nil), nil, nil, "need a schema with names"},
+		{"not whole records", s, []rank.Kind{rank.Int, rank.Int, rank.Int}, []uint64{1, 2, 3}, "3 kinds and 3 words do not make records of 2 values"},
+		{"lengths differ", s, []rank.Kind{rank.Int, rank.Int}, []uint64{1}, "2 kinds and 1 words"},
+		{"a list", s, []rank.Kind{rank.Int, rank.IntList}, []uint64{1, 0}, "packed value 1: cannot pack a int_list"},
+		{"unknown kind", s, []rank.Kind{rank.Kind(42), rank.Int}, []uint64{1, 0}, "packed value 0: cannot pack a kind(42)"},
+		{"string past the text", s, []rank.Kind{rank.String, rank.Int}, []uint64{rank.PackString(2, 3), 0}, "packed value 0: string at 2+3 is outside the text (4 bytes)"},
+		{"string offset past the text", s, []rank.Kind{rank.Int, rank.String}, []uint64{0, rank.PackString(9, 0)}, "packed value 1: string at 9+0 is outside the text"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := rank.NewPackedRecords(tt.schema, "abcd", tt.kinds, tt.words)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("error = %v, want one containing %q", err, tt.want)
+			}
+		})
 	}
 }

@@ -175,6 +175,9 @@ func (v Value) Equal(w Value) bool {
 	if v.kind != w.kind {
 		return false
 	}
+	if v == w { // the same scalar, or the same shared string or list
+		return true
+	}
 	switch v.kind {
 	case String:
 		a, _ := v.AsString()

@@ -44,7 +44,11 @@ func (o optional) Unwrap() Stage    { return o.Stage }
 func (o optional) IsOptional() bool { return true }
 
 // Parallel returns a stage that runs every branch, each on its own copy of
-// the request, and combines what they return with merge. Branches that may
+// the request, and combines what they return with merge. Features the
+// branches add to or change on the request's context are kept too (the
+// first branch in order wins when several set one), so a branch may fetch
+// what later stages read, such as the user's recently viewed posts, while
+// the others fetch candidates. Branches that may
 // block run at once, on goroutines of their own; those that only compute
 // run in turn (see below). A panic in a branch is that branch's error.
 // strategy decides from the branches' outcomes whether Parallel fails.
@@ -157,12 +161,44 @@ wait:
 		return nil, err
 	}
 	out := p.merge(req, results)
+	mergeContext(out, results)
 	for _, r := range results {
 		if r != out {
 			out.Adopt(r)
 		}
 	}
 	return out, nil
+}
+
+// mergeContext gives out's context the features the branches set on
+// theirs: a feature a branch added or changed is copied, the first branch
+// in order winning when several set it. Removals are not merged. out is
+// the request the branches copied (mergers build on it), so a branch's
+// feature equal to out's was left alone.
+func mergeContext(out *rank.Request, results []*rank.Request) {
+	var set []string // features set here, which no later branch overrides
+	for _, r := range results {
+		if r == nil || r == out || r.Context == nil {
+			continue
+		}
+		if out.Context == nil {
+			out.Context = r.Context // kept alive by Adopt
+			for k := range r.Context.Features() {
+				set = append(set, k)
+			}
+			continue
+		}
+		for k, v := range r.Context.Features() {
+			if slices.Contains(set, k) {
+				continue
+			}
+			if old, ok := out.Context.Feature(k); ok && old.Equal(v) {
+				continue
+			}
+			out.Context.Set(k, v)
+			set = append(set, k)
+		}
+	}
 }
 
 func runBranch(ctx context.Context, i int, b Stage, req *rank.Request, ch chan<- branchResult) {

@@ -169,6 +169,71 @@ func TestParallelBranchesGetCopies(t *testing.T) {
 	}
 }
 
+// TestParallelMergesContext shows that features branches set on the
+// context survive the merge, the first branch in order winning.
+func TestParallelMergesContext(t *testing.T) {
+	setCtx := func(name string, kv ...any) stage.Stage {
+		return stage.Named(name, stage.RankFunc(func(_ context.Context, req *rank.Request) (*rank.Request, error) {
+			for i := 0; i < len(kv); i += 2 {
+				if v, ok := kv[i+1].(rank.Value); ok {
+					req.Context.Set(kv[i].(string), v)
+				} else {
+					req.Context.Delete(kv[i].(string))
+				}
+			}
+			return req, nil
+		}))
+	}
+	s := func(v string) rank.Value { return rank.StringValue(v) }
+	tests := []struct {
+		name     string
+		branches []stage.Stage
+		want     map[string]string // "" for absent
+	}{
+		{
+			name:     "a branch adds a feature",
+			branches: []stage.Stage{add("src", "a"), setCtx("seen", "viewed", s("x"))},
+			want:     map[string]string{"viewed": "x", "country": "DE"},
+		},
+		{
+			name:     "the first branch that sets a feature wins",
+			branches: []stage.Stage{setCtx("b1", "country", s("FR")), setCtx("b2", "country", s("US"), "lang", s("en"))},
+			want:     map[string]string{"country": "FR", "lang": "en"},
+		},
+		{
+			name:     "a branch that leaves a feature does not undo another's change",
+			branches: []stage.Stage{add("src", "a"), setCtx("b2", "country", s("US"))},
+			want:     map[string]string{"country": "US"},
+		},
+		{
+			name:     "removals are not merged",
+			branches: []stage.Stage{setCtx("b1", "country", nil)},
+			want:     map[string]string{"country": "DE"},
+		},
+		{
+			name:     "a failed optional branch's context is dropped",
+			branches: []stage.Stage{stage.Optional(stage.Series(setCtx("b1", "viewed", s("x")), fail("f", errBoom))), add("src", "a")},
+			want:     map[string]string{"viewed": "", "country": "DE"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req := newRequest()
+			req.Context.Set("country", s("DE"))
+			got, err := stage.Parallel(merger.Concat, strategy.FailWhenAllFail, tt.branches...).Rank(t.Context(), req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for k, want := range tt.want {
+				v, ok := got.Context.GetString(k)
+				if ok != (want != "") || v != want {
+					t.Errorf("context %s = %q, %v; want %q", k, v, ok, want)
+				}
+			}
+		})
+	}
+}
+
 // TestParallelBranchIgnoresCancellation shows that Parallel returns once its
 // context is done even while a branch keeps running.
 func TestParallelBranchIgnoresCancellation(t *testing.T) {

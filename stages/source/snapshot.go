@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
+	"sync"
 
 	"github.com/rankflow/rankflow/pipeline/registry"
 	"github.com/rankflow/rankflow/rank"
@@ -20,18 +22,24 @@ func init() {
 	specs = append(specs, registry.Spec{
 		Name:    "source_snapshot",
 		Kind:    registry.Source,
-		Summary: "Appends the top members of a published snapshot, a ranked list stored with its members' features, already hydrated: one fetch of one key.",
+		Summary: "Appends the top members of a published snapshot, a ranked list stored with its members' features, already hydrated: one fetch for one key or several.",
 		Doc: "Use it for lists a batch job recomputes and publishes as snapshots (the popular posts, the popular videos): " +
 			"candidates arrive with the features they had when the snapshot was published, shared and not copied, " +
 			"so no hydrate_features is needed for them. Each candidate's score is its score in the list. " +
 			"A missing snapshot brings no candidates. " + keytmpl.Doc,
 		Fields: []registry.Field{
 			{
-				Name: "key", Type: registry.String, Required: true,
-				Doc:     "Key template of the snapshot (the key of the list it was published for).",
+				Name:    "key",
+				Type:    registry.String,
+				Doc:     "Key template of the snapshot (the key of the list it was published for). Give key or keys.",
 				Example: "country:{country}:popular",
 			},
-			{Name: "n", Type: registry.Int, Default: 100, Doc: "Most members to take from the snapshot; 0 takes all."},
+			{
+				Name: "keys", Type: registry.Strings,
+				Doc: "Key templates of several snapshots, fetched together in one round trip: their members are appended in key order, " +
+					"and a member already appended from an earlier key is skipped (the first wins), as a parallel of one source_snapshot per key with merger concat would. Give key or keys.",
+			},
+			{Name: "n", Type: registry.Int, Default: 100, Doc: "Most members to take from each snapshot; 0 takes all."},
 			scoreFeatureField,
 			{Name: "drop_missing", Type: registry.Bool, Default: false, Doc: "Leave out members the snapshot has no features for (such as posts deleted before it was published)."},
 		},
@@ -40,12 +48,7 @@ func init() {
 			if env.Snapshots == nil {
 				return nil, fmt.Errorf("source_snapshot: %w", errNoSnapshots)
 			}
-			o := listOptions(c)
-			key, err := o.template()
-			if err != nil {
-				return nil, err
-			}
-			return &snapshot{snaps: env.Snapshots, key: key, n: o.N, scoreFeature: o.ScoreFeature, dropMissing: c.Bool("drop_missing")}, nil
+			return newSnapshot(env.Snapshots, SnapshotOptions{ListOptions: listOptions(c), Keys: c.Strings("keys"), DropMissing: c.Bool("drop_missing")})
 		},
 	})
 }
@@ -53,78 +56,152 @@ func init() {
 // SnapshotOptions configure Snapshot: those of a list, and what to do with
 // members without features.
 type SnapshotOptions struct {
+	// ListOptions give the key template (or use Keys), the most members
+	// to take from each snapshot and the score feature.
 	ListOptions
+	// Keys, instead of Key, are the templates of several snapshots read in
+	// one round trip; their members are appended in key order, the first
+	// of each id kept.
+	Keys []string
 	// DropMissing leaves out members the snapshot has no features for;
 	// they still count towards N.
 	DropMissing bool
 }
 
 // Snapshot returns a stage that appends the top o.N members of the snapshot
-// at o.Key, rendered from the request's context, in list order, each scored
-// with its list score and carrying the snapshot's features for it. A key
-// that cannot be rendered is an error; a missing snapshot brings no
-// candidates.
+// at o.Key (or of each of o.Keys, in one round trip), rendered from the
+// request's context, in list order, each scored with its list score and
+// carrying the snapshot's features for it. With several keys a member
+// already appended from an earlier key is skipped. A key that cannot be
+// rendered is an error; a missing snapshot brings no candidates.
 func Snapshot(snaps store.Snapshots, o SnapshotOptions) (stage.Stage, error) {
 	if snaps == nil {
 		return nil, fmt.Errorf("source snapshot: %w", errNoSnapshots)
 	}
-	key, err := o.template()
+	st, err := newSnapshot(snaps, o)
 	if err != nil {
 		return nil, fmt.Errorf("source snapshot: %w", err)
 	}
-	return &snapshot{snaps: snaps, key: key, n: o.N, scoreFeature: o.ScoreFeature, dropMissing: o.DropMissing}, nil
+	return st, nil
+}
+
+func newSnapshot(snaps store.Snapshots, o SnapshotOptions) (*snapshot, error) {
+	srcs := o.Keys
+	switch {
+	case o.Key != "" && len(o.Keys) > 0:
+		return nil, &registry.FieldError{Field: "keys", Msg: "give key or keys, not both"}
+	case o.Key == "" && len(o.Keys) == 0:
+		return nil, &registry.FieldError{Field: "key", Msg: "missing: give key (one snapshot) or keys (several)"}
+	case o.Key != "":
+		srcs = []string{o.Key}
+	}
+	s := &snapshot{snaps: snaps, n: o.N, scoreFeature: o.ScoreFeature, dropMissing: o.DropMissing}
+	for i, src := range srcs {
+		lo := o.ListOptions
+		lo.Key = src
+		key, err := lo.template()
+		if err != nil {
+			if len(o.Keys) > 0 {
+				return nil, &registry.FieldError{Field: fmt.Sprintf("keys[%d]", i), Msg: err.(*registry.FieldError).Msg}
+			}
+			return nil, err
+		}
+		s.keys = append(s.keys, key)
+	}
+	return s, nil
 }
 
 type snapshot struct {
 	snaps        store.Snapshots
-	key          *keytmpl.Template
+	keys         []*keytmpl.Template
 	n            int
 	scoreFeature string
 	dropMissing  bool
 }
 
+// seenPool holds the maps that de-duplicate members across several
+// snapshots; a map keeps its buckets through clear.
+var seenPool = sync.Pool{New: func() any { return make(map[string]struct{}) }}
+
 func (s *snapshot) Rank(ctx context.Context, req *rank.Request) (*rank.Request, error) {
-	key, err := s.key.Render(req.Context, "")
+	var one [1]string
+	keys := one[:0]
+	if len(s.keys) > 1 {
+		keys = make([]string, 0, len(s.keys))
+	}
+	for _, t := range s.keys {
+		key, err := t.Render(req.Context, "")
+		if err != nil {
+			return nil, err
+		}
+		keys = append(keys, key)
+	}
+	res, err := s.snaps.Snapshots(ctx, keys)
 	if err != nil {
 		return nil, err
 	}
-	res, err := s.snaps.Snapshots(ctx, []string{key})
-	if err != nil {
-		return nil, err
+	if len(res) != len(keys) {
+		return nil, fmt.Errorf("source snapshot: store returned %d snapshots for %d keys", len(res), len(keys))
 	}
-	if len(res) != 1 {
-		return nil, fmt.Errorf("source snapshot: store returned %d snapshots for 1 key", len(res))
-	}
-	snap := res[0]
-	if snap == nil {
-		return req, nil
-	}
-	if len(snap.Records) != len(snap.Members) {
-		return nil, fmt.Errorf("source snapshot: snapshot %q has %d members but %d records", key, len(snap.Members), len(snap.Records))
-	}
-	n := len(snap.Members)
-	if m := req.Scaled(s.n); m > 0 && m < n {
-		n = m
-	}
-	req.Grow(n)
-	for i, m := range snap.Members[:n] {
-		r := snap.Records[i]
-		if r == nil && s.dropMissing {
+	total := 0
+	for i, snap := range res {
+		if snap == nil {
 			continue
 		}
-		e := req.Append(m.ID)
-		e.Score = m.Score
-		e.BorrowRecord(r)
-		if s.scoreFeature != "" {
-			e.Set(s.scoreFeature, rank.FloatValue(m.Score))
+		if len(snap.Records) != len(snap.Members) {
+			return nil, fmt.Errorf("source snapshot: snapshot %q has %d members but %d records", keys[i], len(snap.Members), len(snap.Records))
+		}
+		total += s.take(req, len(snap.Members))
+	}
+	req.Grow(total)
+	var seen map[string]struct{}
+	if len(res) > 1 {
+		seen = seenPool.Get().(map[string]struct{})
+		defer func() { clear(seen); seenPool.Put(seen) }()
+	}
+	for _, snap := range res {
+		if snap == nil {
+			continue
+		}
+		for i, m := range snap.Members[:s.take(req, len(snap.Members))] {
+			r := snap.Records[i]
+			if r == nil && s.dropMissing {
+				continue
+			}
+			if seen != nil {
+				if _, dup := seen[m.ID]; dup {
+					continue
+				}
+				seen[m.ID] = struct{}{}
+			}
+			e := req.Append(m.ID)
+			e.Score = m.Score
+			e.BorrowRecord(r)
+			if s.scoreFeature != "" {
+				e.Set(s.scoreFeature, rank.FloatValue(m.Score))
+			}
 		}
 	}
 	return req, nil
 }
 
+// take returns how many of a snapshot's n members the request takes.
+func (s *snapshot) take(req *rank.Request, n int) int {
+	if m := req.Scaled(s.n); m > 0 && m < n {
+		return m
+	}
+	return n
+}
+
 func (s *snapshot) Name() string { return "source_snapshot" }
 
-func (s *snapshot) String() string { return fmt.Sprintf("source_snapshot(%s, n=%d)", s.key, s.n) }
+func (s *snapshot) String() string {
+	keys := make([]string, len(s.keys))
+	for i, k := range s.keys {
+		keys[i] = k.String()
+	}
+	return fmt.Sprintf("source_snapshot(%s, n=%d)", strings.Join(keys, ", "), s.n)
+}
 
 var _ stage.Stage = (*snapshot)(nil)
 

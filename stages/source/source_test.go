@@ -269,6 +269,9 @@ func TestBuildErrors(t *testing.T) {
 		{"n is not an int", "source_request", map[string]any{"n": "ten"}, nil, "n", `want int, got string "ten"`},
 		{"snapshot negative n", "source_snapshot", map[string]any{"key": "k", "n": -1}, &registry.Env{Snapshots: memory.New()}, "n", "must not be negative"},
 		{"snapshot bad template", "source_snapshot", map[string]any{"key": "k:{"}, &registry.Env{Snapshots: memory.New()}, "key", "unclosed {"},
+		{"snapshot key and keys", "source_snapshot", map[string]any{"key": "a", "keys": []any{"b"}}, &registry.Env{Snapshots: memory.New()}, "keys", "give key or keys, not both"},
+		{"snapshot no key", "source_snapshot", map[string]any{"n": 3}, &registry.Env{Snapshots: memory.New()}, "key", "missing: give key (one snapshot) or keys (several)"},
+		{"snapshot bad template in keys", "source_snapshot", map[string]any{"keys": []any{"a", "b:{"}}, &registry.Env{Snapshots: memory.New()}, "keys[1]", "unclosed {"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -300,9 +303,15 @@ func TestBuildWithoutStore(t *testing.T) {
 }
 
 func snapshots(ctx context.Context, s *memory.Store) error {
-	return s.PutSnapshot(ctx, "country:DE:popular",
+	if err := s.PutSnapshot(ctx, "country:DE:popular",
 		[]store.Scored{{ID: "p2", Score: 7}, {ID: "p1", Score: 9}, {ID: "p3", Score: 5}},
-		[]map[string]rank.Value{{"ctr": rank.FloatValue(0.2)}, {"ctr": rank.FloatValue(0.1), "nsfw": rank.BoolValue(true)}, nil})
+		[]map[string]rank.Value{{"ctr": rank.FloatValue(0.2)}, {"ctr": rank.FloatValue(0.1), "nsfw": rank.BoolValue(true)}, nil}); err != nil {
+		return err
+	}
+	// Overlaps country:DE:popular on p2, with another score and features.
+	return s.PutSnapshot(ctx, "media:video",
+		[]store.Scored{{ID: "v1", Score: 30}, {ID: "p2", Score: 20}, {ID: "v2", Score: 10}},
+		[]map[string]rank.Value{{"ctr": rank.FloatValue(0.5)}, {"ctr": rank.FloatValue(0.9)}, {"ctr": rank.FloatValue(0.3)}})
 }
 
 func TestSnapshot(t *testing.T) {
@@ -339,6 +348,17 @@ func TestSnapshot(t *testing.T) {
 			wantIDs: []string{"p1", "p2"}, wantScores: []float64{9, 7}, wantCTR: []float64{0.1, 0.2},
 		},
 		{name: "missing snapshot", raw: map[string]any{"key": "country:FR:popular"}, ctx: user(nil)},
+		{
+			name: "several keys in key order, first of each id kept", raw: map[string]any{"keys": []any{"country:{country}:popular", "media:video"}, "n": 0},
+			ctx:     user(map[string]rank.Value{"country": rank.StringValue("DE")}),
+			wantIDs: []string{"p1", "p2", "p3", "v1", "v2"}, wantScores: []float64{9, 7, 5, 30, 10}, wantCTR: []float64{0.1, 0.2, -1, 0.5, 0.3},
+		},
+		{
+			name: "several keys, n from each, one missing", raw: map[string]any{"keys": []any{"media:video", "country:FR:popular", "country:DE:popular"}, "n": 2},
+			ctx:     user(nil),
+			wantIDs: []string{"v1", "p2", "p1"}, wantScores: []float64{30, 20, 9}, wantCTR: []float64{0.5, 0.9, 0.1},
+		},
+		{name: "one of several keys cannot render", raw: map[string]any{"keys": []any{"media:video", "country:{country}:popular"}}, ctx: user(nil), wantErr: "country"},
 		{name: "key cannot render", raw: map[string]any{"key": "country:{country}:popular"}, ctx: user(nil), wantErr: "country"},
 	}
 	for _, tt := range tests {
@@ -368,6 +388,30 @@ func TestSnapshot(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// countingSnapshots counts the calls a stage makes to its store.
+type countingSnapshots struct {
+	next  store.Snapshots
+	calls [][]string
+}
+
+func (c *countingSnapshots) Snapshots(ctx context.Context, keys []string) ([]*store.Snapshot, error) {
+	c.calls = append(c.calls, slices.Clone(keys))
+	return c.next.Snapshots(ctx, keys)
+}
+
+// TestSnapshotKeysOneCall proves that several keys are one store call, so
+// one round trip on a remote store.
+func TestSnapshotKeysOneCall(t *testing.T) {
+	counting := &countingSnapshots{next: stagetest.Memory(t, snapshots)}
+	s := stagetest.Build(t, "source_snapshot", map[string]any{"keys": []any{"country:DE:popular", "media:video"}}, &registry.Env{Snapshots: counting})
+	if _, err := stagetest.RunErr(s, rank.NewRequest(user(nil), rank.Options{})); err != nil {
+		t.Fatal(err)
+	}
+	if want := [][]string{{"country:DE:popular", "media:video"}}; !slices.EqualFunc(counting.calls, want, slices.Equal) {
+		t.Errorf("store calls %q, want %q", counting.calls, want)
 	}
 }
 

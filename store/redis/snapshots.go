@@ -3,8 +3,10 @@ package redis
 import (
 	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"math"
+	"slices"
 
 	goredis "github.com/redis/go-redis/v9"
 
@@ -75,11 +77,14 @@ func AppendSnapshot(dst []byte, snap *store.Snapshot) ([]byte, error) {
 
 // DecodeSnapshot decodes a snapshot written by AppendSnapshot. Ids and
 // string values are substrings of data, and the records share one schema
-// (interned by schemas) and one allocation of values, so decoding a
-// snapshot of any size allocates a handful of times. It checks what
-// store.Snapshot promises that can be checked in one pass (members in
-// order, no NaN score, feature names distinct and at most maxFeatures); it
-// does not look for an id given twice.
+// (interned by schemas). When every value is an int, float, bool or string
+// (as in most snapshots) the records are packed (rank.NewPackedRecords):
+// one word per value, which the garbage collector need not scan; otherwise
+// they hold a rank.Value each. Either way decoding a snapshot of any size
+// allocates a handful of times. It checks what store.Snapshot promises that
+// can be checked in one pass (members in order, no NaN score, feature names
+// distinct and at most maxFeatures); it does not look for an id given
+// twice.
 func DecodeSnapshot(data string, schemas *Schemas) (*store.Snapshot, error) {
 	if len(data) == 0 || data[0] != snapshotV1 {
 		if len(data) > 0 && data[0] == encodingV1 {
@@ -110,42 +115,123 @@ func DecodeSnapshot(data string, schemas *Schemas) (*store.Snapshot, error) {
 		return nil, fmt.Errorf("decode snapshot: %d members cannot fit: %w", n, errTruncated)
 	}
 	snap := &store.Snapshot{Members: make([]store.Scored, n), Records: make([]*rank.Record, n)}
-	var (
-		vals []rank.Value
-		recs []rank.Record
-	)
-	if k > 0 {
-		vals = make([]rank.Value, n*k)
-		recs = rank.NewRecords(schemas.Get(names), vals)
+	if k == 0 {
+		err := decodeMembers(&d, snap, func(int) error { return nil })
+		return finish(&d, snap, err)
 	}
-	for i := range snap.Members {
-		m := &snap.Members[i]
-		m.ID = d.str()
-		m.Score = math.Float64frombits(d.uint64())
-		if d.err == nil && (math.IsNaN(m.Score) || i > 0 && store.CompareScored(snap.Members[i-1], *m) > 0) {
-			return nil, fmt.Errorf("decode snapshot: member %d (%q) is out of order or has a NaN score", i, m.ID)
+	schema := schemas.Get(names)
+	if len(data) <= math.MaxUint32 { // string offsets fit a packed word
+		members := d.off
+		snap, err := decodePacked(&d, snap, schema, names)
+		if !errors.Is(err, errUnpackable) {
+			return finish(&d, snap, err)
 		}
-		has := false
+		d = decoder{s: data, off: members}
+		clear(snap.Records)
+	}
+	vals := make([]rank.Value, n*k)
+	recs := rank.NewRecords(schema, vals)
+	err := decodeMembers(&d, snap, func(i int) error {
 		for j := range k {
 			kind := rank.Kind(d.byte())
 			if kind == rank.Invalid {
 				continue
 			}
 			if kind > rank.FloatVector {
-				return nil, fmt.Errorf("decode snapshot: member %d feature %q: unknown kind %d", i, names[j], kind)
+				return fmt.Errorf("feature %q: unknown kind %d", names[j], kind)
 			}
 			vals[i*k+j] = d.value(kind)
-			has = true
+			snap.Records[i] = &recs[i]
 		}
-		if d.err != nil {
-			return nil, fmt.Errorf("decode snapshot: member %d: %w", i, d.err)
+		return nil
+	})
+	return finish(&d, snap, err)
+}
+
+// errUnpackable stops a packed decode at the first value that needs a
+// rank.Value (a set or a list).
+var errUnpackable = errors.New("a value cannot be packed")
+
+// decodePacked decodes the members and their values into packed records.
+// It returns errUnpackable, having read part of d, at a set or list value.
+func decodePacked(d *decoder, snap *store.Snapshot, schema *rank.Schema, names []string) (*store.Snapshot, error) {
+	k := len(names)
+	kinds := make([]rank.Kind, len(snap.Members)*k)
+	words := make([]uint64, len(kinds))
+	err := decodeMembers(d, snap, func(i int) error {
+		row := i * k
+		for j := range k {
+			kind := rank.Kind(d.byte())
+			switch kind {
+			case rank.Invalid:
+				continue
+			case rank.Float:
+				words[row+j] = d.uint64()
+			case rank.Int:
+				words[row+j] = uint64(d.varint())
+			case rank.Bool:
+				if d.byte() != 0 {
+					words[row+j] = 1
+				}
+			case rank.String:
+				n := d.uvarint()
+				if n > uint64(len(d.s)-d.off) {
+					d.fail()
+					return nil
+				}
+				words[row+j] = rank.PackString(d.off, int(n))
+				d.off += int(n)
+			case rank.StringSet, rank.IntList, rank.FloatVector:
+				return errUnpackable
+			default:
+				return fmt.Errorf("feature %q: unknown kind %d", names[j], kind)
+			}
+			kinds[row+j] = kind
 		}
-		if has {
+		return nil
+	})
+	if err != nil || d.err != nil {
+		return snap, err
+	}
+	recs, err := rank.NewPackedRecords(schema, d.s, kinds, words)
+	if err != nil {
+		return snap, err
+	}
+	for i := range snap.Records {
+		if slices.ContainsFunc(kinds[i*k:(i+1)*k], func(k rank.Kind) bool { return k != rank.Invalid }) {
 			snap.Records[i] = &recs[i]
 		}
 	}
-	if d.off != len(data) {
-		return nil, fmt.Errorf("decode snapshot: %d trailing bytes", len(data)-d.off)
+	return snap, nil
+}
+
+// decodeMembers reads each member's id and score, checks their order, and
+// calls values to read the member's values.
+func decodeMembers(d *decoder, snap *store.Snapshot, values func(i int) error) error {
+	for i := range snap.Members {
+		m := &snap.Members[i]
+		m.ID = d.str()
+		m.Score = math.Float64frombits(d.uint64())
+		if d.err == nil && (math.IsNaN(m.Score) || i > 0 && store.CompareScored(snap.Members[i-1], *m) > 0) {
+			return fmt.Errorf("member %d (%q) is out of order or has a NaN score", i, m.ID)
+		}
+		if err := values(i); err != nil {
+			return fmt.Errorf("member %d %w", i, err)
+		}
+		if d.err != nil {
+			return fmt.Errorf("member %d: %w", i, d.err)
+		}
+	}
+	return nil
+}
+
+// finish checks that d read all of its data and wraps err.
+func finish(d *decoder, snap *store.Snapshot, err error) (*store.Snapshot, error) {
+	if err != nil {
+		return nil, fmt.Errorf("decode snapshot: %w", err)
+	}
+	if d.off != len(d.s) {
+		return nil, fmt.Errorf("decode snapshot: %d trailing bytes", len(d.s)-d.off)
 	}
 	return snap, nil
 }

@@ -112,6 +112,7 @@ func TestSnapshotEncodingRoundTrip(t *testing.T) {
 		{"a feature of mixed kinds", []store.Scored{sc("a", 3), sc("b", 2), sc("c", 1)},
 			[]map[string]rank.Value{{"x": rank.IntValue(7), "b": rank.BoolValue(true)}, {"x": rank.FloatValue(0.5), "b": rank.BoolValue(false)}, {"s": rank.StringValue("z")}}},
 		{"members with and without features", manyMembers(21), manyFeatures(21)},
+		{"a list after many scalars", manyMembers(21), append(manyFeatures(20), map[string]rank.Value{"l": rank.IntListValue([]int64{4, 2}), "s": rank.StringValue("")})},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
