@@ -3,6 +3,7 @@ package server
 import (
 	"errors"
 	"math"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -28,6 +29,7 @@ type OverloadOptions struct {
 type overload struct {
 	o        OverloadOptions
 	m        *metrics
+	procs    int64 // GOMAXPROCS when the server started
 	inflight atomic.Int64
 	mu       sync.Mutex
 	quality  atomic.Uint64 // float64 bits
@@ -46,7 +48,7 @@ func newOverload(o OverloadOptions, m *metrics) *overload {
 	if o.MinQuality <= 0 || o.MinQuality > 1 {
 		o.MinQuality = 0.25
 	}
-	ov := &overload{o: o, m: m}
+	ov := &overload{o: o, m: m, procs: int64(runtime.GOMAXPROCS(0))}
 	ov.quality.Store(math.Float64bits(1))
 	return ov
 }
@@ -84,6 +86,12 @@ func (ov *overload) observe(d time.Duration, n int64) {
 	ov.quality.Store(math.Float64bits(q))
 	ov.m.quality.Set(q)
 }
+
+// busy reports whether more requests are in flight than there are
+// processors: then pipelines yield between stages (stage.YieldWhen) so
+// that the server keeps reading new requests, and admission control sees
+// them, while it computes.
+func (ov *overload) busy() bool { return ov.inflight.Load() > ov.procs }
 
 // Quality returns the current quality factor.
 func (ov *overload) Quality() float64 { return math.Float64frombits(ov.quality.Load()) }

@@ -13,6 +13,7 @@ import (
 	"connectrpc.com/connect"
 	rankflowv1 "github.com/rankflow/rankflow/api/rankflow/v1"
 	"github.com/rankflow/rankflow/rank"
+	"github.com/rankflow/rankflow/stage"
 	"github.com/rankflow/rankflow/store/redis"
 )
 
@@ -118,7 +119,7 @@ func (s *Server) rank(ctx context.Context, msg *rankflowv1.Request) (resp *rankf
 		ctx, cancel = context.WithTimeout(ctx, s.o.DefaultTimeout)
 		defer cancel()
 	}
-	ranked, err := p.Rank(ctx, req)
+	ranked, err := p.Rank(stage.YieldWhen(ctx, s.overload.busy), req)
 	if err != nil {
 		return nil, quality, true, s.rankError(ctx, err)
 	}

@@ -11,8 +11,9 @@ import (
 
 // Series returns a stage that runs stages one after another, each on the
 // request the previous one returned. It stops at the first error, and before
-// each stage it checks ctx, returning ctx's error once it is done. Nested
-// Series are flattened: Series(Series(a, b), c) is Series(a, b, c).
+// each stage it checks ctx, returning ctx's error once it is done. Between
+// stages it yields its processor when ctx asks (YieldWhen). Nested Series
+// are flattened: Series(Series(a, b), c) is Series(a, b, c).
 func Series(stages ...Stage) Stage {
 	flat := make([]Stage, 0, len(stages))
 	for _, s := range stages {
@@ -31,12 +32,7 @@ type series struct {
 
 func (s *series) Rank(ctx context.Context, req *rank.Request) (*rank.Request, error) {
 	for i, st := range s.stages {
-		if i > 0 {
-			// A yield point between stages: a request whose stages only
-			// compute would otherwise hold its processor until it is done,
-			// and a server would read new requests only between whole
-			// requests, queueing them where its admission control cannot
-			// see them.
+		if i > 0 && shouldYield(ctx) {
 			runtime.Gosched()
 		}
 		if err := ctx.Err(); err != nil {
@@ -57,6 +53,27 @@ func (s *series) Rank(ctx context.Context, req *rank.Request) (*rank.Request, er
 }
 
 func (s *series) Name() string { return "series" }
+
+type yieldKey struct{}
+
+// YieldWhen returns a context under which Series yields its processor
+// (runtime.Gosched) between stages whenever busy reports true. A server
+// passes it with a busy that reports more requests in flight than
+// processors: a request whose stages only compute would otherwise hold its
+// processor until it is done, so the server would read new requests only
+// between whole requests, queueing them where its admission control cannot
+// see them. Without contention a yield only costs (it wakes an idle
+// processor to look for work), so Series does not yield by default. busy
+// is called between every two stages and must be cheap and safe for
+// concurrent use.
+func YieldWhen(ctx context.Context, busy func() bool) context.Context {
+	return context.WithValue(ctx, yieldKey{}, busy)
+}
+
+func shouldYield(ctx context.Context) bool {
+	busy, _ := ctx.Value(yieldKey{}).(func() bool)
+	return busy != nil && busy()
+}
 
 // Stages returns the stages in the order they run.
 func (s *series) Stages() []Stage { return s.stages }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"runtime"
+	"runtime/debug"
 	"slices"
 	"sync/atomic"
 	"testing"
@@ -158,30 +159,48 @@ func TestSwitchCopiesCases(t *testing.T) {
 }
 
 // TestSeriesYieldsBetweenStages runs on one processor: a goroutine made
-// before a Series of computing stages must get to run between its stages,
-// as a server's connection reader must to see new requests. One yield may
+// before a Series of computing stages must get to run between its stages
+// when the context asks for yields (YieldWhen), as a server's connection
+// reader must to see new requests, and must not without. One yield may
 // resume the yielding goroutine first (the scheduler takes the global queue
 // now and then), so it gets eight.
 func TestSeriesYieldsBetweenStages(t *testing.T) {
-	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
-	var ran atomic.Bool
-	started := make(chan struct{})
-	stages := []stage.Stage{stage.RankFunc(func(_ context.Context, req *rank.Request) (*rank.Request, error) {
-		go func() { ran.Store(true) }() // runnable, waiting for the processor
-		close(started)
-		return req, nil
-	})}
-	for range 8 {
-		stages = append(stages, stage.Passthrough)
+	tests := []struct {
+		name    string
+		ctx     func(context.Context) context.Context
+		wantRan bool
+	}{
+		{"asked to yield", func(ctx context.Context) context.Context { return stage.YieldWhen(ctx, func() bool { return true }) }, true},
+		{"not busy", func(ctx context.Context) context.Context { return stage.YieldWhen(ctx, func() bool { return false }) }, false},
+		{"by default", func(ctx context.Context) context.Context { return ctx }, false},
 	}
-	stages = append(stages, stage.RankFunc(func(_ context.Context, req *rank.Request) (*rank.Request, error) {
-		if !ran.Load() {
-			t.Error("the other goroutine did not run between the stages")
-		}
-		return req, nil
-	}))
-	if _, err := stage.Series(stages...).Rank(t.Context(), newRequest("a")); err != nil {
-		t.Fatal(err)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+			// No collection either: a GC assist could park the request's
+			// goroutine and let the other run without any yield.
+			defer debug.SetGCPercent(debug.SetGCPercent(-1))
+			var ran atomic.Bool
+			done := make(chan struct{})
+			stages := []stage.Stage{stage.RankFunc(func(_ context.Context, req *rank.Request) (*rank.Request, error) {
+				go func() { ran.Store(true); close(done) }() // runnable, waiting for the processor
+				return req, nil
+			})}
+			for range 8 {
+				stages = append(stages, stage.Passthrough)
+			}
+			var got bool
+			stages = append(stages, stage.RankFunc(func(_ context.Context, req *rank.Request) (*rank.Request, error) {
+				got = ran.Load()
+				return req, nil
+			}))
+			if _, err := stage.Series(stages...).Rank(tt.ctx(t.Context()), newRequest("a")); err != nil {
+				t.Fatal(err)
+			}
+			if got != tt.wantRan {
+				t.Errorf("the other goroutine ran between the stages: %v, want %v", got, tt.wantRan)
+			}
+			<-done
+		})
 	}
-	<-started
 }

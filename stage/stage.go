@@ -7,7 +7,9 @@
 // A stage owns the request it is given until it returns: it may modify the
 // request and its candidates in place and return it, or return another
 // request. Parallel gives each branch its own copy (rank.Request.Copy), so a
-// stage never has to guard against a concurrent writer.
+// stage never has to guard against a concurrent writer; the merger combines
+// the branches' candidates, and what they set on the context is kept (the
+// first branch in order wins).
 package stage
 
 import (
