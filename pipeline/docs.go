@@ -48,6 +48,8 @@ func Reference(reg *registry.Registry) string {
 					switch {
 					case f.Required:
 						def = "required"
+					case oneOf(s, f.Name) != nil:
+						def = "one of `" + strings.Join(oneOf(s, f.Name), "`, `") + "`"
 					case f.Default != nil:
 						def = "`" + formatValue(f.Default) + "`"
 					}
@@ -183,7 +185,18 @@ func JSONSchema(reg *registry.Registry) ([]byte, error) {
 		if len(required) > 0 {
 			obj["required"] = required
 		}
-		if len(required) == 0 {
+		var groups []any
+		for _, group := range s.OneOf {
+			var each []any
+			for _, name := range group {
+				each = append(each, map[string]any{"required": []string{name}})
+			}
+			groups = append(groups, map[string]any{"oneOf": each})
+		}
+		if len(groups) > 0 {
+			obj["allOf"] = groups
+		}
+		if len(required) == 0 && len(groups) == 0 {
 			addVariant(s.Name, map[string]any{"anyOf": []any{obj, map[string]any{"type": "null"}}})
 		} else {
 			addVariant(s.Name, obj)
@@ -238,4 +251,15 @@ func fieldSchema(f registry.Field) map[string]any {
 		return map[string]any{"type": "object", "additionalProperties": map[string]any{"type": "number"}}
 	}
 	return map[string]any{}
+}
+
+// oneOf returns the one-of group of spec s that holds the named field, or
+// nil.
+func oneOf(s *registry.Spec, name string) []string {
+	for _, group := range s.OneOf {
+		if slices.Contains(group, name) {
+			return group
+		}
+	}
+	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"math"
 	"slices"
 	"strings"
 	"sync"
@@ -104,8 +105,14 @@ func (p *packed) at(j int) Value {
 }
 
 // PackString returns the word of a string value for NewPackedRecords: the
-// string that is text[off:off+n].
-func PackString(off, n int) uint64 { return uint64(off)<<32 | uint64(uint32(n)) }
+// string that is text[off:off+n]. Packed text is at most 4 GiB, so off and
+// n must be below 2^32; it panics otherwise.
+func PackString(off, n int) uint64 {
+	if uint64(off) > math.MaxUint32 || uint64(n) > math.MaxUint32 {
+		panic(fmt.Sprintf("rank: PackString(%d, %d): packed text is at most 4 GiB", off, n))
+	}
+	return uint64(off)<<32 | uint64(n)
+}
 
 // NewPackedRecords returns the records of a batch laid out by s whose
 // values are all ints, floats, bools or strings, in one allocation and
@@ -123,6 +130,8 @@ func NewPackedRecords(s *Schema, text string, kinds []Kind, words []uint64) ([]R
 		return nil, errors.New("rank: packed records need a schema with names")
 	case len(kinds) != len(words) || len(kinds)%k != 0:
 		return nil, fmt.Errorf("rank: %d kinds and %d words do not make records of %d values", len(kinds), len(words), k)
+	case uint64(len(text)) > math.MaxUint32:
+		return nil, fmt.Errorf("rank: packed text of %d bytes, more than 4 GiB", len(text))
 	}
 	for i, kind := range kinds {
 		switch kind {
@@ -130,10 +139,10 @@ func NewPackedRecords(s *Schema, text string, kinds []Kind, words []uint64) ([]R
 		case String:
 			w := words[i]
 			if off, n := w>>32, uint64(uint32(w)); off > uint64(len(text)) || n > uint64(len(text))-off {
-				return nil, fmt.Errorf("rank: packed value %d: string at %d+%d is outside the text (%d bytes)", i, off, n, len(text))
+				return nil, fmt.Errorf("rank: packed record %d, feature %q: string at %d+%d is outside the text (%d bytes)", i/k, s.names[i%k], off, n, len(text))
 			}
 		default:
-			return nil, fmt.Errorf("rank: packed value %d: cannot pack a %s", i, kind)
+			return nil, fmt.Errorf("rank: packed record %d, feature %q: cannot pack a %s", i/k, s.names[i%k], kind)
 		}
 	}
 	p := &packed{text: text, kinds: kinds, words: words}

@@ -202,6 +202,18 @@ func TestPackedRecords(t *testing.T) {
 	recs[0].At(4) // would read the next record's first value
 }
 
+func TestPackStringBounds(t *testing.T) {
+	if w := rank.PackString(1<<32-1, 7); w != (1<<32-1)<<32|7 {
+		t.Errorf("PackString(2^32-1, 7) = %#x", w)
+	}
+	defer func() {
+		if recover() == nil {
+			t.Error("PackString of an offset of 2^32 did not panic")
+		}
+	}()
+	rank.PackString(1<<32, 0)
+}
+
 func TestPackedRecordsErrors(t *testing.T) {
 	s := rank.InternSchema([]string{"a", "b"})
 	tests := []struct {
@@ -214,10 +226,10 @@ func TestPackedRecordsErrors(t *testing.T) {
 		{"no names", rank.InternSchema(nil), nil, nil, "need a schema with names"},
 		{"not whole records", s, []rank.Kind{rank.Int, rank.Int, rank.Int}, []uint64{1, 2, 3}, "3 kinds and 3 words do not make records of 2 values"},
 		{"lengths differ", s, []rank.Kind{rank.Int, rank.Int}, []uint64{1}, "2 kinds and 1 words"},
-		{"a list", s, []rank.Kind{rank.Int, rank.IntList}, []uint64{1, 0}, "packed value 1: cannot pack a int_list"},
-		{"unknown kind", s, []rank.Kind{rank.Kind(42), rank.Int}, []uint64{1, 0}, "packed value 0: cannot pack a kind(42)"},
-		{"string past the text", s, []rank.Kind{rank.String, rank.Int}, []uint64{rank.PackString(2, 3), 0}, "packed value 0: string at 2+3 is outside the text (4 bytes)"},
-		{"string offset past the text", s, []rank.Kind{rank.Int, rank.String}, []uint64{0, rank.PackString(9, 0)}, "packed value 1: string at 9+0 is outside the text"},
+		{"a list", s, []rank.Kind{rank.Int, rank.IntList}, []uint64{1, 0}, `packed record 0, feature "b": cannot pack a int_list`},
+		{"unknown kind", s, []rank.Kind{rank.Int, rank.Int, rank.Kind(42), rank.Int}, []uint64{1, 0, 1, 0}, `packed record 1, feature "a": cannot pack a kind(42)`},
+		{"string past the text", s, []rank.Kind{rank.String, rank.Int}, []uint64{rank.PackString(2, 3), 0}, `packed record 0, feature "a": string at 2+3 is outside the text (4 bytes)`},
+		{"string offset past the text", s, []rank.Kind{rank.Int, rank.String}, []uint64{0, rank.PackString(9, 0)}, `packed record 0, feature "b": string at 9+0 is outside the text`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

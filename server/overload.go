@@ -87,11 +87,11 @@ func (ov *overload) observe(d time.Duration, n int64) {
 	ov.m.quality.Set(q)
 }
 
-// busy reports whether more requests are in flight than there are
-// processors: then pipelines yield between stages (stage.YieldWhen) so
-// that the server keeps reading new requests, and admission control sees
-// them, while it computes.
-func (ov *overload) busy() bool { return ov.inflight.Load() > ov.procs }
+// busy reports whether there are as many requests in flight as processors
+// or more: then pipelines yield between stages (stage.YieldWhen) so that
+// the server keeps reading new requests, and admission control sees them,
+// while every processor computes. procs is read once, at start-up.
+func (ov *overload) busy() bool { return ov.inflight.Load() >= ov.procs }
 
 // Quality returns the current quality factor.
 func (ov *overload) Quality() float64 { return math.Float64frombits(ov.quality.Load()) }

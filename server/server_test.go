@@ -167,6 +167,30 @@ func TestQualityDegradesAndRecovers(t *testing.T) {
 	}
 }
 
+// TestBusyWhenEveryProcessorHasARequest: pipelines yield between stages
+// (stage.YieldWhen with busy) once requests in flight reach the processors.
+func TestBusyWhenEveryProcessorHasARequest(t *testing.T) {
+	ov := newOverload(OverloadOptions{MaxInFlight: 10}, mustMetrics(t))
+	ov.procs = 2
+	var releases []func(time.Duration)
+	for i, want := range []bool{false, true, true} {
+		release, _, err := ov.admit()
+		if err != nil {
+			t.Fatal(err)
+		}
+		releases = append(releases, release)
+		if got := ov.busy(); got != want {
+			t.Errorf("busy with %d in flight on 2 processors = %v, want %v", i+1, got, want)
+		}
+	}
+	releases[0](time.Millisecond)
+	releases[1](time.Millisecond)
+	if ov.busy() {
+		t.Error("busy with 1 in flight on 2 processors")
+	}
+	releases[2](time.Millisecond)
+}
+
 func mustMetrics(t *testing.T) *metrics {
 	m, err := newMetrics(prometheus.NewRegistry())
 	if err != nil {

@@ -161,7 +161,7 @@ wait:
 		return nil, err
 	}
 	out := p.merge(req, results)
-	mergeContext(out, results)
+	mergeContext(out, req.Context, results)
 	for _, r := range results {
 		if r != out {
 			out.Adopt(r)
@@ -171,32 +171,44 @@ wait:
 }
 
 // mergeContext gives out's context the features the branches set on
-// theirs: a feature a branch added or changed is copied, the first branch
-// in order winning when several set it. Removals are not merged. out is
-// the request the branches copied (mergers build on it), so a branch's
-// feature equal to out's was left alone.
-func mergeContext(out *rank.Request, results []*rank.Request) {
-	var set []string // features set here, which no later branch overrides
+// theirs: a feature a branch added or changed (from parent, the context
+// the branches copied) is copied, the first branch in order winning when
+// several set it. Removals are not merged. Mergers usually return the
+// parent request, so out.Context may be parent: features set here are
+// remembered and never compared again.
+func mergeContext(out *rank.Request, parent *rank.Entity, results []*rank.Request) {
+	var set []string // features set by an earlier branch, which win
+	changed := func(k string, v rank.Value) bool {
+		if slices.Contains(set, k) {
+			return false
+		}
+		if parent == nil {
+			return true
+		}
+		old, ok := parent.Feature(k)
+		return !ok || !old.Equal(v)
+	}
 	for _, r := range results {
-		if r == nil || r == out || r.Context == nil {
+		if r == nil || r.Context == nil {
 			continue
 		}
-		if out.Context == nil {
-			out.Context = r.Context // kept alive by Adopt
-			for k := range r.Context.Features() {
-				set = append(set, k)
+		if r == out || out.Context == nil {
+			// Its context is the result's already: claim what it changed.
+			if out.Context == nil {
+				out.Context = r.Context // kept alive by Adopt
+			}
+			for k, v := range r.Context.Features() {
+				if changed(k, v) {
+					set = append(set, k)
+				}
 			}
 			continue
 		}
 		for k, v := range r.Context.Features() {
-			if slices.Contains(set, k) {
-				continue
+			if changed(k, v) {
+				out.Context.Set(k, v)
+				set = append(set, k)
 			}
-			if old, ok := out.Context.Feature(k); ok && old.Equal(v) {
-				continue
-			}
-			out.Context.Set(k, v)
-			set = append(set, k)
 		}
 	}
 }

@@ -234,6 +234,31 @@ func TestParallelMergesContext(t *testing.T) {
 	}
 }
 
+// TestParallelMergesContextIntoABranch covers a merger that returns one of
+// the branches' requests: a branch that left a feature alone must not undo
+// another branch's change to it.
+func TestParallelMergesContextIntoABranch(t *testing.T) {
+	set := func(k, v string) stage.Stage {
+		return stage.RankFunc(func(_ context.Context, req *rank.Request) (*rank.Request, error) {
+			req.Context.Set(k, rank.StringValue(v))
+			return req, nil
+		})
+	}
+	pickSecond := func(_ *rank.Request, results []*rank.Request) *rank.Request { return results[1] }
+	req := newRequest()
+	req.Context.Set("country", rank.StringValue("DE"))
+	got, err := stage.Parallel(pickSecond, strategy.FailWhenAnyFails,
+		stage.Passthrough, set("country", "FR"), set("lang", "fr")).Rank(t.Context(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, want := range map[string]string{"country": "FR", "lang": "fr"} {
+		if v, _ := got.Context.GetString(k); v != want {
+			t.Errorf("context %s = %q, want %q", k, v, want)
+		}
+	}
+}
+
 // TestParallelBranchIgnoresCancellation shows that Parallel returns once its
 // context is done even while a branch keeps running.
 func TestParallelBranchIgnoresCancellation(t *testing.T) {

@@ -31,8 +31,9 @@ type series struct {
 }
 
 func (s *series) Rank(ctx context.Context, req *rank.Request) (*rank.Request, error) {
+	busy, _ := ctx.Value(yieldKey{}).(func() bool)
 	for i, st := range s.stages {
-		if i > 0 && shouldYield(ctx) {
+		if i > 0 && busy != nil && busy() {
 			runtime.Gosched()
 		}
 		if err := ctx.Err(); err != nil {
@@ -68,11 +69,6 @@ type yieldKey struct{}
 // concurrent use.
 func YieldWhen(ctx context.Context, busy func() bool) context.Context {
 	return context.WithValue(ctx, yieldKey{}, busy)
-}
-
-func shouldYield(ctx context.Context) bool {
-	busy, _ := ctx.Value(yieldKey{}).(func() bool)
-	return busy != nil && busy()
 }
 
 // Stages returns the stages in the order they run.

@@ -34,8 +34,9 @@ func (e *FieldError) Error() string {
 }
 
 // NewConfig checks raw, a field-to-value map as decoded from YAML or JSON,
-// against spec: unknown fields, wrong types, missing required fields and
-// values outside an enum are errors, all of them reported (errors.Join of
+// against spec: unknown fields, wrong types, missing required fields, a
+// one-of group (Spec.OneOf) with none or several fields given, and values
+// outside an enum are errors, all of them reported (errors.Join of
 // *FieldError, in field order). Defaults fill absent fields.
 func NewConfig(spec *Spec, raw map[string]any) (*Config, error) {
 	c := &Config{spec: spec, values: make(map[string]any, len(spec.Fields))}
@@ -61,6 +62,20 @@ func NewConfig(spec *Spec, raw map[string]any) (*Config, error) {
 			continue
 		}
 		c.values[f.Name] = cv
+	}
+	for _, group := range spec.OneOf {
+		var given []string
+		for _, name := range group {
+			if v, ok := raw[name]; ok && v != nil {
+				given = append(given, name)
+			}
+		}
+		switch {
+		case len(given) == 0:
+			errs = append(errs, &FieldError{Field: group[0], Msg: "missing: give one of " + strings.Join(group, ", ")})
+		case len(given) > 1:
+			errs = append(errs, &FieldError{Field: given[1], Msg: "give only one of " + strings.Join(group, ", ") + " (" + given[0] + " is given too)"})
+		}
 	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)

@@ -106,3 +106,58 @@ func TestRegistry(t *testing.T) {
 		t.Fatalf("built stage is named %q, want probe", stage.Name(s))
 	}
 }
+
+func TestOneOf(t *testing.T) {
+	one := registry.Spec{
+		Name: "one", Kind: registry.Source, Summary: "A stage with a key or keys.",
+		Fields: []registry.Field{
+			{Name: "key", Type: registry.String, Doc: "One key."},
+			{Name: "keys", Type: registry.Strings, Doc: "Several keys."},
+		},
+		OneOf: [][]string{{"key", "keys"}},
+		New:   spec.New,
+	}
+	tests := []struct {
+		name string
+		raw  map[string]any
+		want string // "" for accepted
+	}{
+		{"key", map[string]any{"key": "a"}, ""},
+		{"keys", map[string]any{"keys": []any{"a", "b"}}, ""},
+		{"neither", map[string]any{}, "key: missing: give one of key, keys"},
+		{"a null counts as absent", map[string]any{"key": nil}, "key: missing: give one of key, keys"},
+		{"both", map[string]any{"key": "a", "keys": []any{"b"}}, "keys: give only one of key, keys (key is given too)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := registry.NewConfig(&one, tt.raw)
+			if got := errText(err); got != tt.want {
+				t.Errorf("error = %q, want %q", got, tt.want)
+			}
+		})
+	}
+
+	r := registry.New()
+	for _, bad := range []struct {
+		groups [][]string
+		fields []registry.Field
+		want   string
+	}{
+		{[][]string{{"key"}}, one.Fields, "needs two fields or more"},
+		{[][]string{{"key", "nope"}}, one.Fields, `names unknown field "nope"`},
+		{[][]string{{"key", "keys"}}, []registry.Field{{Name: "key", Type: registry.String, Required: true}, {Name: "keys", Type: registry.Strings}}, `field "key" is in a one-of group, so it cannot be required or have a default`},
+	} {
+		s := one
+		s.OneOf, s.Fields = bad.groups, bad.fields
+		if err := r.Register(s); err == nil || !strings.Contains(err.Error(), bad.want) {
+			t.Errorf("Register with one-of %q = %v, want an error containing %q", bad.groups, err, bad.want)
+		}
+	}
+}
+
+func errText(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}

@@ -152,8 +152,12 @@ type Spec struct {
 	Summary string // one line
 	Doc     string // optional paragraphs
 	Fields  []Field
-	Reads   []FeatureRef
-	Writes  []FeatureRef
+	// OneOf lists groups of fields of which a config must give exactly one,
+	// such as a single key or a list of keys. Fields in a group are not
+	// Required and have no Default.
+	OneOf  [][]string
+	Reads  []FeatureRef
+	Writes []FeatureRef
 	// New builds the stage from a validated config.
 	New func(c *Config, env *Env) (stage.Stage, error)
 }
@@ -188,6 +192,20 @@ func (s *Spec) validate() error {
 		}
 		if f.Required && f.Default != nil {
 			return fmt.Errorf("spec %s: field %q is required and has a default", s.Name, f.Name)
+		}
+	}
+	for _, group := range s.OneOf {
+		if len(group) < 2 {
+			return fmt.Errorf("spec %s: a one-of group needs two fields or more, got %q", s.Name, group)
+		}
+		for _, name := range group {
+			f, ok := s.Field(name)
+			switch {
+			case !ok:
+				return fmt.Errorf("spec %s: one-of group %q names unknown field %q", s.Name, group, name)
+			case f.Required || f.Default != nil:
+				return fmt.Errorf("spec %s: field %q is in a one-of group, so it cannot be required or have a default", s.Name, name)
+			}
 		}
 	}
 	return nil

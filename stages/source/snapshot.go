@@ -37,12 +37,14 @@ func init() {
 			{
 				Name: "keys", Type: registry.Strings,
 				Doc: "Key templates of several snapshots, fetched together in one round trip: their members are appended in key order, " +
-					"and a member already appended from an earlier key is skipped (the first wins), as a parallel of one source_snapshot per key with merger concat would. Give key or keys.",
+					"and a member already appended from an earlier key is skipped (the first wins). Candidates already in the request are not looked at, " +
+					"as with every source, and one snapshot that cannot be read fails the stage (a parallel of one source per key can instead keep the others). Give key or keys.",
 			},
 			{Name: "n", Type: registry.Int, Default: 100, Doc: "Most members to take from each snapshot; 0 takes all."},
 			scoreFeatureField,
 			{Name: "drop_missing", Type: registry.Bool, Default: false, Doc: "Leave out members the snapshot has no features for (such as posts deleted before it was published)."},
 		},
+		OneOf:  [][]string{{"key", "keys"}},
 		Writes: []registry.FeatureRef{{On: registry.OnCandidate, Name: "*"}},
 		New: func(c *registry.Config, env *registry.Env) (stage.Stage, error) {
 			if env.Snapshots == nil {
@@ -72,7 +74,8 @@ type SnapshotOptions struct {
 // at o.Key (or of each of o.Keys, in one round trip), rendered from the
 // request's context, in list order, each scored with its list score and
 // carrying the snapshot's features for it. With several keys a member
-// already appended from an earlier key is skipped. A key that cannot be
+// already appended from an earlier key is skipped; candidates the request
+// already had are not looked at. A key that cannot be
 // rendered is an error; a missing snapshot brings no candidates.
 func Snapshot(snaps store.Snapshots, o SnapshotOptions) (stage.Stage, error) {
 	if snaps == nil {
@@ -95,15 +98,19 @@ func newSnapshot(snaps store.Snapshots, o SnapshotOptions) (*snapshot, error) {
 	case o.Key != "":
 		srcs = []string{o.Key}
 	}
+	if o.N < 0 {
+		return nil, &registry.FieldError{Field: "n", Msg: fmt.Sprintf("must not be negative (got %d)", o.N)}
+	}
 	s := &snapshot{snaps: snaps, n: o.N, scoreFeature: o.ScoreFeature, dropMissing: o.DropMissing}
 	for i, src := range srcs {
 		lo := o.ListOptions
 		lo.Key = src
 		key, err := lo.template()
+		var fe *registry.FieldError
+		if err != nil && len(o.Keys) > 0 && errors.As(err, &fe) {
+			return nil, &registry.FieldError{Field: fmt.Sprintf("keys[%d]", i), Msg: fe.Msg}
+		}
 		if err != nil {
-			if len(o.Keys) > 0 {
-				return nil, &registry.FieldError{Field: fmt.Sprintf("keys[%d]", i), Msg: err.(*registry.FieldError).Msg}
-			}
 			return nil, err
 		}
 		s.keys = append(s.keys, key)

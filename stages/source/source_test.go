@@ -9,6 +9,7 @@ import (
 	"github.com/rankflow/rankflow/pipeline/registry"
 	"github.com/rankflow/rankflow/rank"
 	"github.com/rankflow/rankflow/stages/internal/stagetest"
+	"github.com/rankflow/rankflow/stages/source"
 	"github.com/rankflow/rankflow/store"
 	"github.com/rankflow/rankflow/store/memory"
 )
@@ -269,8 +270,9 @@ func TestBuildErrors(t *testing.T) {
 		{"n is not an int", "source_request", map[string]any{"n": "ten"}, nil, "n", `want int, got string "ten"`},
 		{"snapshot negative n", "source_snapshot", map[string]any{"key": "k", "n": -1}, &registry.Env{Snapshots: memory.New()}, "n", "must not be negative"},
 		{"snapshot bad template", "source_snapshot", map[string]any{"key": "k:{"}, &registry.Env{Snapshots: memory.New()}, "key", "unclosed {"},
-		{"snapshot key and keys", "source_snapshot", map[string]any{"key": "a", "keys": []any{"b"}}, &registry.Env{Snapshots: memory.New()}, "keys", "give key or keys, not both"},
-		{"snapshot no key", "source_snapshot", map[string]any{"n": 3}, &registry.Env{Snapshots: memory.New()}, "key", "missing: give key (one snapshot) or keys (several)"},
+		{"snapshot key and keys", "source_snapshot", map[string]any{"key": "a", "keys": []any{"b"}}, &registry.Env{Snapshots: memory.New()}, "keys", "give only one of key, keys (key is given too)"},
+		{"snapshot no key", "source_snapshot", map[string]any{"n": 3}, &registry.Env{Snapshots: memory.New()}, "key", "missing: give one of key, keys"},
+		{"snapshot keys and negative n", "source_snapshot", map[string]any{"keys": []any{"a", "b"}, "n": -1}, &registry.Env{Snapshots: memory.New()}, "n", "must not be negative"},
 		{"snapshot bad template in keys", "source_snapshot", map[string]any{"keys": []any{"a", "b:{"}}, &registry.Env{Snapshots: memory.New()}, "keys[1]", "unclosed {"},
 	}
 	for _, tt := range tests {
@@ -419,5 +421,26 @@ func TestSnapshotWithoutStore(t *testing.T) {
 	err := stagetest.BuildErr(t, "source_snapshot", map[string]any{"key": "k"}, &registry.Env{})
 	if want := "source_snapshot: needs a store for snapshots, and the environment has none (Env.Snapshots is nil)"; err.Error() != want {
 		t.Errorf("error = %q, want %q", err, want)
+	}
+}
+
+func TestSnapshotOptionsErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		o    source.SnapshotOptions
+		want string
+	}{
+		{"key and keys", source.SnapshotOptions{ListOptions: source.ListOptions{Key: "a"}, Keys: []string{"b"}}, "source snapshot: keys: give key or keys, not both"},
+		{"neither", source.SnapshotOptions{}, "source snapshot: key: missing: give key (one snapshot) or keys (several)"},
+		{"negative n", source.SnapshotOptions{ListOptions: source.ListOptions{N: -2}, Keys: []string{"a"}}, "source snapshot: n: must not be negative (got -2)"},
+		{"bad template in keys", source.SnapshotOptions{Keys: []string{"a", "b}"}}, `source snapshot: keys[1]: key template "b}": unmatched }`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := source.Snapshot(memory.New(), tt.o)
+			if err == nil || !strings.HasPrefix(err.Error(), tt.want) {
+				t.Errorf("error = %v, want one starting %q", err, tt.want)
+			}
+		})
 	}
 }

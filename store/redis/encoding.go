@@ -8,7 +8,6 @@ import (
 	"math"
 	"slices"
 	"sync"
-	"unsafe"
 
 	"github.com/rankflow/rankflow/rank"
 )
@@ -368,9 +367,10 @@ func (d *decoder) uint64() uint64 {
 		d.fail()
 		return 0
 	}
-	x := binary.LittleEndian.Uint64(unsafe.Slice(unsafe.StringData(d.s[d.off:]), 8))
+	b := d.s[d.off : d.off+8]
 	d.off += 8
-	return x
+	return uint64(b[0]) | uint64(b[1])<<8 | uint64(b[2])<<16 | uint64(b[3])<<24 |
+		uint64(b[4])<<32 | uint64(b[5])<<40 | uint64(b[6])<<48 | uint64(b[7])<<56
 }
 
 func (d *decoder) uint32() uint32 {

@@ -120,7 +120,7 @@ func DecodeSnapshot(data string, schemas *Schemas) (*store.Snapshot, error) {
 		return finish(&d, snap, err)
 	}
 	schema := schemas.Get(names)
-	if len(data) <= math.MaxUint32 { // string offsets fit a packed word
+	if uint64(len(data)) <= math.MaxUint32 { // string offsets fit a packed word
 		members := d.off
 		snap, err := decodePacked(&d, snap, schema, names)
 		if !errors.Is(err, errUnpackable) {
@@ -149,7 +149,10 @@ func DecodeSnapshot(data string, schemas *Schemas) (*store.Snapshot, error) {
 }
 
 // errUnpackable stops a packed decode at the first value that needs a
-// rank.Value (a set or a list).
+// rank.Value (a set or a list). The decode then starts again on the
+// []Value path, so a snapshot with lists pays for the packed attempt up to
+// its first list: publishers that use lists should put them early, or
+// expect up to twice the decode time.
 var errUnpackable = errors.New("a value cannot be packed")
 
 // decodePacked decodes the members and their values into packed records.

@@ -176,18 +176,39 @@ func FuzzDecodeSnapshot(f *testing.F) {
 	good, _ := redis.AppendSnapshot(nil, snap)
 	f.Add(good)
 	f.Add([]byte{0x81, 0, 0})
+	// Scalars and strings only: the packed path.
+	packable, _ := store.NewSnapshot(manyMembers(5), []map[string]rank.Value{
+		{"s": rank.StringValue("ab"), "f": rank.FloatValue(0.5)}, nil, {"i": rank.IntValue(-4), "b": rank.BoolValue(true)}, {"s": rank.StringValue("")}, {"f": rank.FloatValue(-1)},
+	})
+	packed, _ := redis.AppendSnapshot(nil, packable)
+	f.Add(packed)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		snap, err := redis.DecodeSnapshot(string(data), new(redis.Schemas))
 		if err != nil {
 			return
 		}
-		// What decodes encodes again, and that decodes too.
+		// What decodes encodes again, and that decodes to the same.
 		again, err := redis.AppendSnapshot(nil, snap)
 		if err != nil {
 			t.Fatalf("re-encoding a decoded snapshot: %v", err)
 		}
-		if _, err := redis.DecodeSnapshot(string(again), new(redis.Schemas)); err != nil {
+		back, err := redis.DecodeSnapshot(string(again), new(redis.Schemas))
+		if err != nil {
 			t.Fatalf("decoding the re-encoded snapshot: %v", err)
+		}
+		if !equalScored(back.Members, snap.Members) || len(back.Records) != len(snap.Records) {
+			t.Fatalf("members changed in a round trip: %v, want %v", back.Members, snap.Members)
+		}
+		for i, r := range snap.Records {
+			got, want := back.Records[i].Map(), r.Map()
+			if (r == nil) != (back.Records[i] == nil) || len(got) != len(want) {
+				t.Fatalf("member %d: features %v, want %v", i, got, want)
+			}
+			for k, v := range want {
+				if !got[k].Equal(v) {
+					t.Fatalf("member %d: feature %q = %v, want %v", i, k, got[k], v)
+				}
+			}
 		}
 	})
 }
