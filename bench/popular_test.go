@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rankflow/rankflow/internal/redistest"
@@ -88,6 +89,7 @@ func TestYAMLMatchesHandWritten(t *testing.T) {
 		{"memory", memoryStore(t, c)},
 		{"redis", redisStore(t, c)},
 		{"redis+cache", cache.New(redisStore(t, c), cache.Options{})},
+		{"redis+revalidate", cache.New(redisStore(t, c), cache.Options{Snapshots: cache.Policy{TTL: time.Nanosecond, Revalidate: true}})},
 	}
 	for _, tt := range tests {
 		for _, layout := range Layouts {
@@ -142,6 +144,21 @@ func BenchmarkPopularFeed(b *testing.B) {
 			b.Run(name+"/store=memory+mget", func(b *testing.B) { benchStage(b, yamlStage(b, fetchOnly{mem, target}, layout)) })
 		}
 		b.Run(name+"/store=redis", func(b *testing.B) { benchStage(b, yamlStage(b, red, layout)) })
+		if layout == "popular_snapshot" {
+			// Every request checks the snapshots' versions (TTL 1ns) and
+			// reads the viewed set from Redis: as fresh as the store, with
+			// the snapshots decoded only after a publish.
+			b.Run(name+"/store=redis+revalidate", func(b *testing.B) {
+				s := yamlStage(b, cache.New(red, cache.Options{
+					Snapshots: cache.Policy{TTL: time.Nanosecond, Revalidate: true},
+					Sets:      cache.Policy{TTL: -1},
+				}), layout)
+				if _, err := s.Rank(context.Background(), StoreRequest(25)); err != nil { // fetch the snapshots once
+					b.Fatal(err)
+				}
+				benchStage(b, s)
+			})
+		}
 		b.Run(name+"/store=redis+cache", func(b *testing.B) {
 			s := yamlStage(b, cache.New(red, cache.Options{}), layout)
 			if _, err := s.Rank(context.Background(), StoreRequest(25)); err != nil { // warm the cache

@@ -65,6 +65,10 @@ type Snapshot struct {
 	// Records holds the features of Members[i] at i, nil for a member
 	// without features.
 	Records []*rank.Record
+	// Version identifies the snapshot as the store published it: two reads
+	// of one key with the same Version return the same snapshot. 0 means
+	// the store does not say (SnapshotVersioner).
+	Version uint64
 }
 
 // Snapshots reads published snapshots.
@@ -73,6 +77,17 @@ type Snapshots interface {
 	// out[i] belongs to keys[i] and is nil when there is none. Snapshots are
 	// shared with the store or a cache: callers must not modify them.
 	Snapshots(ctx context.Context, keys []string) ([]*Snapshot, error)
+}
+
+// SnapshotVersioner is implemented by stores that can tell the Version of
+// a snapshot without reading it, so that a cache holding a snapshot can
+// check in one small read that it has not changed instead of fetching it
+// again (package cache, Policy.Revalidate).
+type SnapshotVersioner interface {
+	// SnapshotVersions returns the Version of the snapshot at each key, in
+	// the order of keys: out[i] belongs to keys[i] and is 0 when there is
+	// no snapshot or its version is not known.
+	SnapshotVersions(ctx context.Context, keys []string) ([]uint64, error)
 }
 
 // Store is a backend with every access pattern.

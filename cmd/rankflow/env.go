@@ -52,7 +52,9 @@ func (b *backendFlags) openStore(ctx context.Context) (store.Store, func(), erro
 		b.client = client
 		var s store.Store = redis.New(client, redis.Options{Prefix: b.prefix})
 		if !b.noCache {
-			s = cache.New(s, cache.Options{})
+			// A snapshot past its TTL is kept when its version has not
+			// changed: a small read instead of a fetch and a decode.
+			s = cache.New(s, cache.Options{Snapshots: cache.Policy{Revalidate: true}})
 		}
 		return s, func() { client.Close() }, nil
 	}

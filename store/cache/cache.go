@@ -18,11 +18,17 @@
 //
 // Add writes through to the backend and forgets the cached set in this
 // process; other processes see the write when their entry expires.
+//
+// Snapshots can be revalidated (Policy.Revalidate): past its TTL, a cached
+// snapshot whose version the backend reports unchanged is kept, so a short
+// TTL serves snapshots as fresh as the store's at the cost of one small
+// read per request rather than a fetch and a decode.
 package cache
 
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -54,6 +60,14 @@ type Policy struct {
 	// 0 means DefaultMaxEntries. A full table drops expired entries, or else
 	// an arbitrary one.
 	MaxEntries int
+	// Revalidate, for snapshots only, keeps a snapshot past its TTL when
+	// the backend (a store.SnapshotVersioner) says its version has not
+	// changed: one small read for every key that expired instead of
+	// fetching and decoding the snapshot again. With a short TTL (say a
+	// millisecond) a process serves every snapshot as fresh as the store's
+	// for little more than a round trip. Without a SnapshotVersioner
+	// backend it does nothing.
+	Revalidate bool
 }
 
 func (p Policy) withDefaults(maxEntries int) Policy {
@@ -335,7 +349,18 @@ func (c *Cache) Snapshots(ctx context.Context, keys []string) ([]*store.Snapshot
 	if c.opts.Snapshots.TTL < 0 {
 		return c.backend.Snapshots(ctx, keys)
 	}
-	snaps, err := batch(ctx, c.snapshots, &c.snapshotFlight, c.opts.Now, keys,
+	var out []*store.Snapshot
+	rest := keys
+	if v, ok := c.backend.(store.SnapshotVersioner); ok && c.opts.Snapshots.Revalidate {
+		var err error
+		if out, rest, err = c.revalidate(ctx, v, keys); err != nil {
+			return nil, fmt.Errorf("cache snapshots: %w", err)
+		}
+		if len(rest) == 0 {
+			return out, nil
+		}
+	}
+	snaps, err := batch(ctx, c.snapshots, &c.snapshotFlight, c.opts.Now, rest,
 		func(ctx context.Context, keys []string) ([]*store.Snapshot, error) {
 			snaps, err := c.backend.Snapshots(ctx, keys)
 			if err != nil {
@@ -349,7 +374,66 @@ func (c *Cache) Snapshots(ctx context.Context, keys []string) ([]*store.Snapshot
 	if err != nil {
 		return nil, fmt.Errorf("cache snapshots: %w", err)
 	}
-	return snaps, nil
+	if out == nil {
+		return snaps, nil
+	}
+	j := 0
+	for i := range out { // rest are the keys at the positions revalidate left empty, in order
+		if out[i] == nil {
+			out[i] = snaps[j]
+			j++
+		}
+	}
+	return out, nil
+}
+
+// revalidate serves the snapshots among keys that have expired but whose
+// version the backend says has not changed, asking it once for all of
+// them, and serves them for another TTL. out holds them at their keys'
+// positions (nil elsewhere); rest are the other keys, in order, for the
+// caller to look up. Missing snapshots cached as nil, and snapshots
+// without a version, are not revalidated but fetched.
+func (c *Cache) revalidate(ctx context.Context, v store.SnapshotVersioner, keys []string) (out []*store.Snapshot, rest []string, err error) {
+	now := c.opts.Now()
+	var stale []string
+	var held []*store.Snapshot
+	for _, k := range keys {
+		snap, expired, ok := c.snapshots.stale(k, now)
+		if ok && expired && snap != nil && snap.Version != 0 && !slices.Contains(stale, k) {
+			stale = append(stale, k)
+			held = append(held, snap)
+		}
+	}
+	if len(stale) == 0 {
+		return nil, keys, nil
+	}
+	versions, err := v.SnapshotVersions(ctx, stale)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(versions) != len(stale) {
+		return nil, nil, fmt.Errorf("store returned %d versions for %d keys", len(versions), len(stale))
+	}
+	now = c.opts.Now()
+	out = make([]*store.Snapshot, len(keys))
+	for i, k := range stale {
+		if versions[i] != held[i].Version {
+			continue
+		}
+		c.snapshots.refresh(k, now, func(s *store.Snapshot) bool { return s == held[i] })
+		for j, kj := range keys {
+			if kj == k {
+				out[j] = held[i]
+			}
+		}
+	}
+	rest = make([]string, 0, len(keys))
+	for i, k := range keys {
+		if out[i] == nil {
+			rest = append(rest, k)
+		}
+	}
+	return out, rest, nil
 }
 
 // Blocks reports whether the backend may wait: a miss calls it, and a call
@@ -366,6 +450,7 @@ func capped(s *store.Snapshot) *store.Snapshot {
 	return &store.Snapshot{
 		Members: s.Members[:len(s.Members):len(s.Members)],
 		Records: s.Records[:len(s.Records):len(s.Records)],
+		Version: s.Version,
 	}
 }
 

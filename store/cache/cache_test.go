@@ -14,6 +14,7 @@ import (
 	"github.com/rankflow/rankflow/rank"
 	"github.com/rankflow/rankflow/store"
 	"github.com/rankflow/rankflow/store/cache"
+	"github.com/rankflow/rankflow/store/memory"
 )
 
 // backend is a store that counts its calls and the ids it is asked for, and
@@ -591,5 +592,127 @@ func TestAddDuringFetchIsNotHiddenByIt(t *testing.T) {
 	}
 	if n := b.memberCalls.Load(); n != 2 || !s.Has("v1") {
 		t.Fatalf("Members after Add = %v with %d backend calls; want a fresh fetch (2 calls) of v1", s.Items(), n)
+	}
+}
+
+// versioned is the memory store, counting the snapshot reads a cache makes.
+type versioned struct {
+	*memory.Store
+	fetches, checks [][]string
+}
+
+func (v *versioned) Snapshots(ctx context.Context, keys []string) ([]*store.Snapshot, error) {
+	v.fetches = append(v.fetches, slices.Clone(keys))
+	return v.Store.Snapshots(ctx, keys)
+}
+
+func (v *versioned) SnapshotVersions(ctx context.Context, keys []string) ([]uint64, error) {
+	v.checks = append(v.checks, slices.Clone(keys))
+	return v.Store.SnapshotVersions(ctx, keys)
+}
+
+func TestRevalidateSnapshots(t *testing.T) {
+	ctx := context.Background()
+	m := memory.New()
+	put := func(key string, ids ...string) {
+		t.Helper()
+		members := make([]store.Scored, len(ids))
+		feats := make([]map[string]rank.Value, len(ids))
+		for i, id := range ids {
+			members[i] = store.Scored{ID: id, Score: float64(len(ids) - i)}
+			feats[i] = map[string]rank.Value{"ctr": rank.FloatValue(float64(i))}
+		}
+		if err := m.PutSnapshot(ctx, key, members, feats); err != nil {
+			t.Fatal(err)
+		}
+	}
+	put("a", "p1", "p2")
+	put("b", "p3")
+	v := &versioned{Store: m}
+	clk := &clock{now: time.Unix(1e9, 0)}
+	c := cache.New(v, cache.Options{Snapshots: cache.Policy{TTL: time.Millisecond, Revalidate: true}, Now: clk.Now})
+	get := func() []*store.Snapshot {
+		t.Helper()
+		s, err := c.Snapshots(ctx, []string{"a", "b", "none"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	first := get()
+	if len(v.fetches) != 1 || len(v.checks) != 0 {
+		t.Fatalf("cold: %d fetches and %d version checks, want 1 and 0", len(v.fetches), len(v.checks))
+	}
+
+	clk.Advance(2 * time.Millisecond) // expired, unchanged
+	second := get()
+	if second[0] != first[0] || second[1] != first[1] {
+		t.Error("an unchanged snapshot was not served from the cache")
+	}
+	// The missing key is fetched again (nothing to revalidate); a and b are
+	// only checked.
+	if want := [][]string{{"a", "b"}}; !slices.EqualFunc(v.checks, want, slices.Equal) {
+		t.Errorf("version checks %q, want %q", v.checks, want)
+	}
+	if want := [][]string{{"a", "b", "none"}, {"none"}}; !slices.EqualFunc(v.fetches, want, slices.Equal) {
+		t.Errorf("fetches %q, want %q", v.fetches, want)
+	}
+
+	get() // fresh again: no call at all for a and b
+	if len(v.checks) != 1 {
+		t.Errorf("%d version checks within the TTL, want none after the first", len(v.checks)-1)
+	}
+
+	put("a", "p9") // republished
+	clk.Advance(2 * time.Millisecond)
+	third := get()
+	if got := third[0].Members; len(got) != 1 || got[0].ID != "p9" {
+		t.Errorf("after a publish: a = %v, want [p9]", got)
+	}
+	if third[1] != first[1] {
+		t.Error("b, unchanged, was fetched again")
+	}
+	if last := v.fetches[len(v.fetches)-1]; !slices.Equal(last, []string{"a", "none"}) {
+		t.Errorf("last fetch %q, want [a none]", last)
+	}
+}
+
+// TestRevalidateEveryRequest: with a TTL shorter than a request, every
+// read checks the version, and an unchanged snapshot is never fetched
+// again, however late the check returns.
+func TestRevalidateEveryRequest(t *testing.T) {
+	ctx := context.Background()
+	m := memory.New()
+	if err := m.PutSnapshot(ctx, "a", []store.Scored{{ID: "p1", Score: 1}}, []map[string]rank.Value{nil}); err != nil {
+		t.Fatal(err)
+	}
+	v := &versioned{Store: m}
+	clk := &clock{now: time.Unix(1e9, 0)}
+	ticking := func() time.Time { clk.Advance(time.Millisecond); return clk.Now() } // later at every look
+	c := cache.New(v, cache.Options{Snapshots: cache.Policy{TTL: time.Nanosecond, Revalidate: true}, Now: ticking})
+	for range 5 {
+		if s, err := c.Snapshots(ctx, []string{"a", "a"}); err != nil || s[0] == nil || s[1] != s[0] {
+			t.Fatalf("Snapshots = %v, %v", s, err)
+		}
+	}
+	if len(v.fetches) != 1 || len(v.checks) != 4 {
+		t.Errorf("%d fetches and %d version checks for 5 reads, want 1 and 4", len(v.fetches), len(v.checks))
+	}
+}
+
+// TestRevalidateNeedsVersions: a backend without SnapshotVersions is read
+// again once the TTL has passed, Revalidate or not.
+func TestRevalidateNeedsVersions(t *testing.T) {
+	b := &backend{}
+	clk := &clock{now: time.Unix(1e9, 0)}
+	c := cache.New(b, cache.Options{Snapshots: cache.Policy{TTL: time.Millisecond, Revalidate: true}, Now: clk.Now})
+	for range 2 {
+		if _, err := c.Snapshots(context.Background(), []string{"a"}); err != nil {
+			t.Fatal(err)
+		}
+		clk.Advance(2 * time.Millisecond)
+	}
+	if got := len(b.askedSnapshots()); got != 2 {
+		t.Errorf("%d fetches, want 2", got)
 	}
 }

@@ -39,6 +39,26 @@ func (t *table[V]) get(key string, now time.Time) (V, bool) {
 	return e.v, true
 }
 
+// stale returns the value at key whether or not it has expired, and
+// whether it has.
+func (t *table[V]) stale(key string, now time.Time) (v V, expired, ok bool) {
+	t.mu.RLock()
+	e, ok := t.m[key]
+	t.mu.RUnlock()
+	return e.v, !now.Before(e.expires), ok
+}
+
+// refresh serves the value at key for another TTL from now, if same says
+// it is still the one the caller checked.
+func (t *table[V]) refresh(key string, now time.Time, same func(V) bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if e, ok := t.m[key]; ok && same(e.v) {
+		e.expires = now.Add(t.ttl)
+		t.m[key] = e
+	}
+}
+
 // lookup is get, for a batchFlight.
 func (t *table[V]) lookup(key string, now time.Time) (V, bool) { return t.get(key, now) }
 

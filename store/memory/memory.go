@@ -38,6 +38,7 @@ type Store struct {
 	sets     map[string]*setEntry
 	features map[string]map[string]*rank.Record // namespace → id → features
 	snaps    map[string]*store.Snapshot
+	version  uint64 // the Version of the last snapshot put
 }
 
 // setEntry is a set with its insertion order (oldest first) for maxLen, the
@@ -249,7 +250,7 @@ func (s *Store) PutFeatures(ctx context.Context, namespace string, ids []string,
 }
 
 // Snapshots returns the snapshot at each key, nil for a missing key. The
-// snapshots are shared and immutable.
+// snapshots are shared and immutable; each carries its Version.
 func (s *Store) Snapshots(ctx context.Context, keys []string) ([]*store.Snapshot, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("memory snapshots: %w", err)
@@ -279,8 +280,27 @@ func (s *Store) PutSnapshot(ctx context.Context, key string, members []store.Sco
 		delete(s.snaps, key)
 		return nil
 	}
+	s.version++
+	snap.Version = s.version
 	s.snaps[key] = snap
 	return nil
+}
+
+// SnapshotVersions returns the Version of the snapshot at each key, 0 for
+// a missing key: each PutSnapshot makes a new version.
+func (s *Store) SnapshotVersions(ctx context.Context, keys []string) ([]uint64, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("memory snapshot versions: %w", err)
+	}
+	out := make([]uint64, len(keys))
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	for i, k := range keys {
+		if snap := s.snaps[k]; snap != nil {
+			out[i] = snap.Version
+		}
+	}
+	return out, nil
 }
 
 // lastOccurrences returns members without duplicates, each at the position

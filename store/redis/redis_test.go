@@ -438,6 +438,9 @@ func TestErrorsNameOperationAndKey(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
+		if err := tg.Client.SAdd(ctx, tg.Prefix+"snapshot:aset", "x").Err(); err != nil {
+			t.Fatal(err)
+		}
 		tests := []struct {
 			name string
 			call func() error
@@ -453,6 +456,8 @@ func TestErrorsNameOperationAndKey(t *testing.T) {
 				want: `redis FEATURES key "` + tg.Prefix + `post:corrupt": decode features: unknown encoding version`},
 			{name: "snapshot of a value in another encoding", call: func() error { _, err := s.Snapshots(ctx, []string{"none", "corrupt"}); return err },
 				want: `redis SNAPSHOTS key "` + tg.Prefix + `snapshot:corrupt": decode snapshot: not a snapshot`},
+			{name: "snapshot versions of a set", call: func() error { _, err := s.SnapshotVersions(ctx, []string{"none", "aset"}); return err },
+				want: `redis SNAPSHOTVERSIONS key "` + tg.Prefix + `snapshot:aset": WRONGTYPE`},
 			{name: "snapshot with a NaN score", call: func() error {
 				return s.PutSnapshot(ctx, "nan", []store.Scored{sc("a", math.NaN())}, []map[string]rank.Value{nil})
 			}, want: `redis PUTSNAPSHOT key "` + tg.Prefix + `snapshot:nan": snapshot: member "a" has a NaN score`},

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"math"
 	"slices"
 
@@ -14,9 +15,14 @@ import (
 	"github.com/rankflow/rankflow/store"
 )
 
-// snapshotV1 is the first byte of an encoded snapshot. It differs from the
-// feature encoding's, so a key of one read as the other fails clearly.
-const snapshotV1 byte = 0x81
+// The first byte of an encoded snapshot. They differ from the feature
+// encoding's, so a key of one read as the other fails clearly. Version 2
+// is version 1 with the snapshot's Version after the first byte; the store
+// writes version 2 and reads both.
+const (
+	snapshotV1 byte = 0x81
+	snapshotV2 byte = 0x82
+)
 
 // snapshotKey returns the Redis key of the snapshot published at key.
 func (s *Store) snapshotKey(key string) string {
@@ -28,13 +34,16 @@ func (s *Store) snapshotKey(key string) string {
 // or laid out on the schema of the first non-nil one, as store.NewSnapshot
 // makes them.
 //
-// The encoding (snapshot version 1) is a version byte (0x81), a uvarint
-// count of members, a uvarint count of feature names and the names
-// (uvarint-length-prefixed), then for each member its id
-// (uvarint-length-prefixed), its score (8 bytes, IEEE 754 little endian) and
-// one value per name: a kind byte, 0 for none, and the value as in
+// The encoding (snapshot version 2) is a version byte (0x82), the
+// snapshot's Version (8 bytes, little endian: a 64-bit FNV-1a hash of the
+// rest, never 0, so publishing the same snapshot again keeps its
+// version), a uvarint count of members, a uvarint count of feature names
+// and the names (uvarint-length-prefixed), then for each member its id
+// (uvarint-length-prefixed), its score (8 bytes, IEEE 754 little endian)
+// and one value per name: a kind byte, 0 for none, and the value as in
 // AppendFeatures. Names are written once, so a snapshot of a thousand posts
-// costs little more than their values.
+// costs little more than their values. Version 1 (0x81) is the same
+// without the Version. snap.Version is not read.
 func AppendSnapshot(dst []byte, snap *store.Snapshot) ([]byte, error) {
 	start := len(dst)
 	var schema *rank.Schema
@@ -51,7 +60,8 @@ func AppendSnapshot(dst []byte, snap *store.Snapshot) ([]byte, error) {
 	if len(snap.Records) != len(snap.Members) {
 		return dst[:start], fmt.Errorf("encode snapshot: %d members but %d records", len(snap.Members), len(snap.Records))
 	}
-	dst = append(dst, snapshotV1)
+	dst = append(dst, snapshotV2, 0, 0, 0, 0, 0, 0, 0, 0)
+	body := len(dst)
 	dst = binary.AppendUvarint(dst, uint64(len(snap.Members)))
 	dst = binary.AppendUvarint(dst, uint64(len(names)))
 	for _, n := range names {
@@ -72,6 +82,9 @@ func AppendSnapshot(dst []byte, snap *store.Snapshot) ([]byte, error) {
 			dst = appendValue(dst, r.At(j))
 		}
 	}
+	h := fnv.New64a()
+	h.Write(dst[body:])
+	binary.LittleEndian.PutUint64(dst[start+1:body], max(h.Sum64(), 1))
 	return dst, nil
 }
 
@@ -86,13 +99,17 @@ func AppendSnapshot(dst []byte, snap *store.Snapshot) ([]byte, error) {
 // distinct and at most maxFeatures); it does not look for an id given
 // twice.
 func DecodeSnapshot(data string, schemas *Schemas) (*store.Snapshot, error) {
-	if len(data) == 0 || data[0] != snapshotV1 {
+	if len(data) == 0 || data[0] != snapshotV1 && data[0] != snapshotV2 {
 		if len(data) > 0 && data[0] == encodingV1 {
 			return nil, fmt.Errorf("decode snapshot: the value is a feature map, not a snapshot")
 		}
 		return nil, fmt.Errorf("decode snapshot: not a snapshot (unknown encoding)")
 	}
 	d := decoder{s: data, off: 1}
+	var version uint64
+	if data[0] == snapshotV2 {
+		version = d.uint64()
+	}
 	n := d.count(9) // each member has at least an id length and a score
 	k := d.count(1)
 	if d.err != nil {
@@ -114,7 +131,7 @@ func DecodeSnapshot(data string, schemas *Schemas) (*store.Snapshot, error) {
 	if k > 0 && n > (len(data)-d.off)/k {
 		return nil, fmt.Errorf("decode snapshot: %d members cannot fit: %w", n, errTruncated)
 	}
-	snap := &store.Snapshot{Members: make([]store.Scored, n), Records: make([]*rank.Record, n)}
+	snap := &store.Snapshot{Members: make([]store.Scored, n), Records: make([]*rank.Record, n), Version: version}
 	if k == 0 {
 		err := decodeMembers(&d, snap, func(int) error { return nil })
 		return finish(&d, snap, err)
@@ -266,6 +283,40 @@ func (s *Store) Snapshots(ctx context.Context, keys []string) ([]*store.Snapshot
 			return nil, &Error{Op: "SNAPSHOTS", Key: rkeys[i], Err: err}
 		}
 		out[i] = snap
+	}
+	return out, nil
+}
+
+// SnapshotVersions returns the Version of the snapshot at each key, 0 for
+// a missing key or a snapshot written without one (version 1 of the
+// encoding), reading only the first bytes of each value: a GETRANGE per
+// key, pipelined, so one round trip per node.
+func (s *Store) SnapshotVersions(ctx context.Context, keys []string) ([]uint64, error) {
+	out := make([]uint64, len(keys))
+	if len(keys) == 0 {
+		return out, nil
+	}
+	rkeys := make([]string, len(keys))
+	for i, k := range keys {
+		rkeys[i] = s.snapshotKey(k)
+	}
+	ctx, cancel := s.call(ctx)
+	defer cancel()
+	cmds := make([]goredis.Cmder, len(keys))
+	_, _ = s.client.Pipelined(ctx, func(p goredis.Pipeliner) error {
+		for i, k := range rkeys {
+			cmds[i] = p.GetRange(ctx, k, 0, 8)
+		}
+		return nil
+	})
+	if err := s.failed(ctx, "SNAPSHOTVERSIONS", cmds, func(i int) string { return rkeys[i] }); err != nil {
+		return nil, err
+	}
+	for i, c := range cmds {
+		head := c.(*goredis.StringCmd).Val()
+		if len(head) == 9 && head[0] == snapshotV2 {
+			out[i] = binary.LittleEndian.Uint64([]byte(head[1:]))
+		}
 	}
 	return out, nil
 }

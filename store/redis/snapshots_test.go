@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -49,6 +50,53 @@ func TestSnapshots(t *testing.T) {
 		}
 		if got, err := s.Snapshots(ctx, []string{"popular"}); err != nil || got[0] != nil {
 			t.Fatalf("after deleting: %v, %v; want nil", got, err)
+		}
+	})
+}
+
+func TestSnapshotVersions(t *testing.T) {
+	eachTarget(t, func(t *testing.T, tg *redistest.Target, s *redis.Store) {
+		ctx := context.Background()
+		members, features := snapshotFixture()
+		put := func(key string, m []store.Scored, f []map[string]rank.Value) uint64 {
+			t.Helper()
+			if err := s.PutSnapshot(ctx, key, m, f); err != nil {
+				t.Fatal(err)
+			}
+			got, err := s.Snapshots(ctx, []string{key})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got[0].Version == 0 {
+				t.Fatalf("snapshot %q has no version", key)
+			}
+			return got[0].Version
+		}
+		a := put("a", members, features)
+		b := put("b", members[:2], features[:2])
+		if a == b {
+			t.Errorf("different snapshots share version %#x", a)
+		}
+		if again := put("a", members, features); again != a {
+			t.Errorf("publishing the same snapshot again changed its version: %#x, was %#x", again, a)
+		}
+		// A snapshot written without a version (encoding version 1).
+		old := []byte{0x81, 1, 0, 1, 'x', 0, 0, 0, 0, 0, 0, 0xf0, 0x3f}
+		if err := tg.Client.Set(ctx, tg.Prefix+"snapshot:old", old, 0).Err(); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.SnapshotVersions(ctx, []string{"a", "none", "b", "old"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := []uint64{a, 0, b, 0}; !slices.Equal(got, want) {
+			t.Errorf("SnapshotVersions = %#x, want %#x", got, want)
+		}
+		if snap, err := s.Snapshots(ctx, []string{"old"}); err != nil || snap[0] == nil || snap[0].Version != 0 || snap[0].Members[0].ID != "x" {
+			t.Errorf("version 1 snapshot = %+v, %v; want member x without a version", snap, err)
+		}
+		if got, err := s.SnapshotVersions(ctx, nil); err != nil || len(got) != 0 {
+			t.Errorf("SnapshotVersions of no keys = %v, %v", got, err)
 		}
 	})
 }
