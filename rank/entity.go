@@ -4,6 +4,7 @@ import (
 	"iter"
 	"maps"
 	"slices"
+	"unsafe"
 )
 
 // Entity is a thing ranked or ranked for: an id, typed features and a score.
@@ -139,6 +140,18 @@ func (e *Entity) FeatureNames() []string {
 	slices.Sort(names)
 	return names
 }
+
+// SharesFeatures reports whether e and o hold the very same features (the
+// same map and record), as an entity and its copy (Request.Copy, Clone)
+// do until either of them changes. It does not compare values: false says
+// only that one of them may have changed.
+func (e *Entity) SharesFeatures(o *Entity) bool {
+	return e.base == o.base && mapData(e.features) == mapData(o.features)
+}
+
+// mapData returns the pointer a map value holds: equal for two variables
+// that hold the same map.
+func mapData(m map[string]Value) unsafe.Pointer { return *(*unsafe.Pointer)(unsafe.Pointer(&m)) }
 
 // Base returns the record the entity borrowed, or nil.
 func (e *Entity) Base() *Record { return e.base }

@@ -198,3 +198,36 @@ func TestBorrowKeepsOwnFeatures(t *testing.T) {
 		t.Errorf("Borrow changed the store's map: a = %v", v)
 	}
 }
+
+func TestSharesFeatures(t *testing.T) {
+	rec := rank.RecordOf(map[string]rank.Value{"country": rank.StringValue("DE")})
+	tests := []struct {
+		name   string
+		change func(*rank.Entity)
+		want   bool
+	}{
+		{"untouched copy", func(*rank.Entity) {}, true},
+		{"a feature set", func(e *rank.Entity) { e.Set("lang", rank.StringValue("de")) }, false},
+		{"a feature deleted", func(e *rank.Entity) { e.Delete("seen") }, false},
+		{"another record borrowed", func(e *rank.Entity) { e.BorrowRecord(rec) }, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, withMap := range []bool{false, true} {
+				e := rank.NewEntity("u1")
+				if withMap {
+					e.Set("seen", rank.StringSetValue("p1"))
+				}
+				c := e.Clone()
+				tt.change(c)
+				want := tt.want
+				if !withMap && tt.name == "a feature deleted" {
+					want = true // nothing to delete
+				}
+				if got := c.SharesFeatures(e); got != want {
+					t.Errorf("with a feature map %v: SharesFeatures = %v, want %v", withMap, got, want)
+				}
+			}
+		})
+	}
+}

@@ -189,8 +189,8 @@ func mergeContext(out *rank.Request, parent *rank.Entity, results []*rank.Reques
 		return !ok || !old.Equal(v)
 	}
 	for _, r := range results {
-		if r == nil || r.Context == nil {
-			continue
+		if r == nil || r.Context == nil || parent != nil && r.Context.SharesFeatures(parent) {
+			continue // nothing set, the usual case for sources
 		}
 		if r == out || out.Context == nil {
 			// Its context is the result's already: claim what it changed.

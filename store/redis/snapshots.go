@@ -29,6 +29,15 @@ func (s *Store) snapshotKey(key string) string {
 	return s.opts.Prefix + "snapshot:" + key
 }
 
+// snapshotKeys returns the Redis keys of the snapshots published at keys.
+func (s *Store) snapshotKeys(keys []string) []string {
+	rkeys := make([]string, len(keys))
+	for i, k := range keys {
+		rkeys[i] = s.snapshotKey(k)
+	}
+	return rkeys
+}
+
 // AppendSnapshot appends the encoding of snap to dst and returns the
 // extended buffer, or dst unchanged and an error. Every record must be nil
 // or laid out on the schema of the first non-nil one, as store.NewSnapshot
@@ -263,10 +272,7 @@ func (s *Store) Snapshots(ctx context.Context, keys []string) ([]*store.Snapshot
 	if len(keys) == 0 {
 		return out, nil
 	}
-	rkeys := make([]string, len(keys))
-	for i, k := range keys {
-		rkeys[i] = s.snapshotKey(k)
-	}
+	rkeys := s.snapshotKeys(keys)
 	ctx, cancel := s.call(ctx)
 	defer cancel()
 	vals, err := s.mget(ctx, "SNAPSHOTS", rkeys)
@@ -296,10 +302,7 @@ func (s *Store) SnapshotVersions(ctx context.Context, keys []string) ([]uint64, 
 	if len(keys) == 0 {
 		return out, nil
 	}
-	rkeys := make([]string, len(keys))
-	for i, k := range keys {
-		rkeys[i] = s.snapshotKey(k)
-	}
+	rkeys := s.snapshotKeys(keys)
 	ctx, cancel := s.call(ctx)
 	defer cancel()
 	cmds := make([]goredis.Cmder, len(keys))
