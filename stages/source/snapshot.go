@@ -131,17 +131,13 @@ type snapshot struct {
 var seenPool = sync.Pool{New: func() any { return make(map[string]struct{}) }}
 
 func (s *snapshot) Rank(ctx context.Context, req *rank.Request) (*rank.Request, error) {
-	var one [1]string
-	keys := one[:0]
-	if len(s.keys) > 1 {
-		keys = make([]string, 0, len(s.keys))
-	}
-	for _, t := range s.keys {
+	keys := make([]string, len(s.keys))
+	for i, t := range s.keys {
 		key, err := t.Render(req.Context, "")
 		if err != nil {
 			return nil, err
 		}
-		keys = append(keys, key)
+		keys[i] = key
 	}
 	res, err := s.snaps.Snapshots(ctx, keys)
 	if err != nil {

@@ -100,7 +100,10 @@ type Options struct {
 // recently. It is safe for concurrent use.
 type Cache struct {
 	backend store.Store
-	opts    Options
+	// versions revalidates snapshots: the backend, when it can tell their
+	// versions and Options.Snapshots.Revalidate asks for it; else nil.
+	versions store.SnapshotVersioner
+	opts     Options
 
 	lists       *table[topEntry]
 	listFlights sync.Map // n → *batchFlight[topEntry]
@@ -147,7 +150,7 @@ func New(backend store.Store, opts Options) *Cache {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	return &Cache{
+	c := &Cache{
 		backend:   backend,
 		opts:      opts,
 		lists:     newTable[topEntry](opts.Lists),
@@ -155,6 +158,10 @@ func New(backend store.Store, opts Options) *Cache {
 		features:  newNamespaces(opts.Features),
 		snapshots: newTable[*store.Snapshot](opts.Snapshots),
 	}
+	if v, ok := backend.(store.SnapshotVersioner); ok && opts.Snapshots.Revalidate {
+		c.versions = v
+	}
+	return c
 }
 
 // Top returns up to n members of each list in keys, from the cache when an
@@ -351,9 +358,9 @@ func (c *Cache) Snapshots(ctx context.Context, keys []string) ([]*store.Snapshot
 	}
 	var out []*store.Snapshot
 	rest := keys
-	if v, ok := c.backend.(store.SnapshotVersioner); ok && c.opts.Snapshots.Revalidate {
+	if c.versions != nil {
 		var err error
-		if out, rest, err = c.revalidate(ctx, v, keys); err != nil {
+		if out, rest, err = c.revalidate(ctx, keys); err != nil {
 			return nil, fmt.Errorf("cache snapshots: %w", err)
 		}
 		if len(rest) == 0 {
@@ -393,7 +400,7 @@ func (c *Cache) Snapshots(ctx context.Context, keys []string) ([]*store.Snapshot
 // positions (nil elsewhere); rest are the other keys, in order, for the
 // caller to look up. Missing snapshots cached as nil, and snapshots
 // without a version, are not revalidated but fetched.
-func (c *Cache) revalidate(ctx context.Context, v store.SnapshotVersioner, keys []string) (out []*store.Snapshot, rest []string, err error) {
+func (c *Cache) revalidate(ctx context.Context, keys []string) (out []*store.Snapshot, rest []string, err error) {
 	now := c.opts.Now()
 	var stale []string
 	var held []*store.Snapshot
@@ -407,7 +414,7 @@ func (c *Cache) revalidate(ctx context.Context, v store.SnapshotVersioner, keys 
 	if len(stale) == 0 {
 		return nil, keys, nil
 	}
-	versions, err := v.SnapshotVersions(ctx, stale)
+	versions, err := c.versions.SnapshotVersions(ctx, stale)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -148,7 +148,7 @@ func DecodeSnapshot(data string, schemas *Schemas) (*store.Snapshot, error) {
 	schema := schemas.Get(names)
 	if uint64(len(data)) <= math.MaxUint32 { // string offsets fit a packed word
 		members := d.off
-		snap, err := decodePacked(&d, snap, schema, names)
+		err := decodePacked(&d, snap, schema, names)
 		if !errors.Is(err, errUnpackable) {
 			return finish(&d, snap, err)
 		}
@@ -181,9 +181,10 @@ func DecodeSnapshot(data string, schemas *Schemas) (*store.Snapshot, error) {
 // expect up to twice the decode time.
 var errUnpackable = errors.New("a value cannot be packed")
 
-// decodePacked decodes the members and their values into packed records.
-// It returns errUnpackable, having read part of d, at a set or list value.
-func decodePacked(d *decoder, snap *store.Snapshot, schema *rank.Schema, names []string) (*store.Snapshot, error) {
+// decodePacked decodes the members and their values into snap as packed
+// records. It returns errUnpackable, having read part of d, at a set or
+// list value.
+func decodePacked(d *decoder, snap *store.Snapshot, schema *rank.Schema, names []string) error {
 	k := len(names)
 	kinds := make([]rank.Kind, len(snap.Members)*k)
 	words := make([]uint64, len(kinds))
@@ -220,18 +221,18 @@ func decodePacked(d *decoder, snap *store.Snapshot, schema *rank.Schema, names [
 		return nil
 	})
 	if err != nil || d.err != nil {
-		return snap, err
+		return err
 	}
 	recs, err := rank.NewPackedRecords(schema, d.s, kinds, words)
 	if err != nil {
-		return snap, err
+		return err
 	}
 	for i := range snap.Records {
 		if slices.ContainsFunc(kinds[i*k:(i+1)*k], func(k rank.Kind) bool { return k != rank.Invalid }) {
 			snap.Records[i] = &recs[i]
 		}
 	}
-	return snap, nil
+	return nil
 }
 
 // decodeMembers reads each member's id and score, checks their order, and
